@@ -1,0 +1,105 @@
+"""news_etl: nightly drop folder -> spaCy -> Polars -> Great Expectations -> DuckDB.
+
+This file only wires tasks; each task calls one function of etl.stages and passes paths and
+counts (never data) through XCom.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, Param, dag, task
+
+from etl import config
+
+WAREHOUSE_ASSET = Asset("news_etl_warehouse", uri=f"file://{config.DEFAULT_WAREHOUSE}")
+RETRY = {"retries": 2, "retry_delay": timedelta(seconds=10), "retry_exponential_backoff": True,
+         "max_retry_delay": timedelta(minutes=5)}
+
+
+@dag(
+    dag_id="news_etl",
+    description="Nightly: articles in a drop folder -> entities, quotes and topics in DuckDB",
+    schedule="0 2 * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["news", "etl"],
+    default_args={"owner": "news-etl"},
+    params={
+        "input_dir": Param(None, type=["null", "string"], title="Input folder",
+                           description="Folder of .txt/.md/.html/.jsonl articles (default: NEWS_ETL_INPUT or seeds/)."),
+        "warehouse": Param(None, type=["null", "string"], title="Warehouse file",
+                           description="DuckDB file to load (default: NEWS_ETL_WAREHOUSE or warehouse/news.duckdb)."),
+        "full_refresh": Param(False, type="boolean", title="Full refresh",
+                              description="Reprocess every article, not only new or changed ones."),
+        "n_topics": Param(None, type=["null", "integer"], minimum=1, maximum=200, title="Number of topics",
+                          description="Override the number of topics (default: chosen from the data)."),
+        "nlp_processes": Param(0, type="integer", minimum=0, maximum=64, title="spaCy processes per shard",
+                               description="0 = automatic (2 for large shards on multi-core machines)."),
+    },
+    doc_md=__doc__,
+)
+def news_etl():
+    @task(**RETRY)
+    def plan(params=None, run_id=None) -> dict:
+        from etl import stages
+
+        return stages.plan(params["input_dir"], params["warehouse"], run_id, params["full_refresh"])
+
+    @task
+    def shards(planned: dict) -> list[str]:
+        return planned["shards"]
+
+    @task(**RETRY, max_active_tis_per_dagrun=4)
+    def nlp(shard: str, params=None) -> dict:
+        from etl import stages
+
+        return stages.nlp_shard(shard, params["nlp_processes"])
+
+    @task(**RETRY, trigger_rule="none_failed")
+    def canonicalise(planned: dict) -> dict:
+        from etl import stages
+
+        return stages.canonicalise(planned["run_dir"])
+
+    @task(**RETRY)
+    def topics(planned: dict, params=None) -> dict:
+        from etl import stages
+
+        return stages.topics(planned["run_dir"], params["n_topics"])
+
+    @task
+    def validate(planned: dict) -> dict:
+        from etl import stages
+
+        return stages.validate(planned["run_dir"])
+
+    @task(**RETRY, pool="duckdb_writer", outlets=[WAREHOUSE_ASSET])
+    def load(planned: dict, run_id=None) -> dict:
+        from etl import stages
+
+        return stages.load(planned["run_dir"], run_id)
+
+    @task
+    def report(planned: dict, loaded: dict, run_id=None) -> str:
+        from etl import stages
+
+        text = stages.summary(planned["warehouse"], run_id)
+        print(text)
+        return text
+
+    planned = plan()
+    nlp_done = nlp.expand(shard=shards(planned))
+    canon = canonicalise(planned)
+    nlp_done >> canon
+    topics_done = topics(planned)
+    canon >> topics_done
+    checked = validate(planned)
+    topics_done >> checked
+    loaded = load(planned)
+    checked >> loaded
+    report(planned, loaded)
+
+
+news_etl()

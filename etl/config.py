@@ -1,0 +1,34 @@
+"""Where things live: one place that turns Params and environment variables into paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("NEWS_ETL_HOME", Path(__file__).resolve().parents[1]))
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+DEFAULT_INPUT = PROJECT_ROOT / "seeds"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "news.duckdb"
+
+# Files larger than this are rejected rather than read (a drop folder is not a data lake).
+MAX_FILE_BYTES = int(os.environ.get("NEWS_ETL_MAX_FILE_BYTES", 20 * 1024 * 1024))
+# Articles per NLP shard (one mapped Airflow task each).
+SHARD_SIZE = int(os.environ.get("NEWS_ETL_SHARD_SIZE", 400))
+
+
+def input_dir(param: str | None = None) -> Path:
+    """The drop folder: the DAG Param, else NEWS_ETL_INPUT, else the project's seeds/."""
+    return Path(param or os.environ.get("NEWS_ETL_INPUT") or DEFAULT_INPUT).expanduser().resolve()
+
+
+def warehouse_path(param: str | None = None) -> Path:
+    """The DuckDB file: the DAG Param, else NEWS_ETL_WAREHOUSE, else warehouse/news.duckdb."""
+    return Path(param or os.environ.get("NEWS_ETL_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+
+
+def staging_dir(warehouse: Path, run_id: str) -> Path:
+    """Per-run folder for Parquet handed between tasks, beside the warehouse file."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    return warehouse.parent / "staging" / safe

