@@ -24,7 +24,7 @@ _BOILERPLATE = re.compile(
 )
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
                 "the", "to", "with", "vs", "v"}
-_MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6\u02dc]")
+_MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2002\u2003\u2009\u202f\u3000\u2007\u2008\u200a\u205f"), " ")
 
@@ -77,7 +77,7 @@ def clean_text(text: str) -> str:
     # Sentences glued together: "air base.Syrian" -> "air base. Syrian".
     text = re.sub(r"(?<=[a-z][a-z][.!?])(?=[A-Z][a-z])", " ", text)
     # Space before punctuation: "said , adding" -> "said, adding".
-    text = re.sub(r"(?<=\w) +(?=[,;:!?](?:\s|$))", "", text)
+    text = re.sub(r"(?<=[\w\"”’')]) +(?=[,.;:!?](?:\s|$))", "", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 

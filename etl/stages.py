@@ -289,3 +289,16 @@ def summary(warehouse: str | None = None, run_id: str | None = None) -> str:
         f"warehouse: {wh}",
     ]
     return "\n".join(lines)
+
+
+def run_local(input_dir: str | None, warehouse: str | None, run_id: str, *, full_refresh: bool = False,
+              n_topics: int | None = None, n_process: int = 0) -> dict:
+    """The DAG's tasks in order in this process: for tests and benchmarks that measure the stages
+    themselves; `news-etl run` goes through Airflow."""
+    p = plan(input_dir, warehouse, run_id, full_refresh)
+    for shard in p["shards"]:
+        nlp_shard(shard, n_process)
+    canonicalise(p["run_dir"])
+    topics(p["run_dir"], n_topics)
+    validate(p["run_dir"])
+    return {**p, "load": load(p["run_dir"], run_id)}

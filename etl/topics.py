@@ -60,6 +60,7 @@ MIN_WEIGHT = 0.15         # minimum normalised share for an article-topic row
 MAX_TOPICS_PER_ARTICLE = 3
 SELECTION_SAMPLE = 3000   # docs used to choose k on large warehouses
 K_MAX = 40
+SELECTION_MAX_ITER = 100
 K_TOLERANCE = 0.03        # keep previous k when its score is within this (relative) of the best
 
 TOPICS_SCHEMA = {
@@ -218,7 +219,7 @@ def _word_term(raw: str) -> str | None:
     """Term for a raw word token, or None if it is dropped."""
     if _DIGIT_RE.search(raw):
         return None
-    bare = _POSSESSIVE_RE.sub("", raw)
+    bare = _strip_possessive(raw)
     if 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper():
         # acronyms keep their case ("IAAF", "PSP"), unless they are words shouted in capitals
         if bare.lower() in _stop_words() or bare.lower() in _common_words():
@@ -255,8 +256,14 @@ def _clean_text(text: str) -> str:
     return _URL_RE.sub(" ", text)
 
 
+def _strip_possessive(w: str) -> str:
+    if "'" not in w and "’" not in w:
+        return w
+    return _POSSESSIVE_RE.sub("", w)
+
+
 def _surface_key(surface: str) -> tuple[str, ...]:
-    return tuple(_POSSESSIVE_RE.sub("", w.lower()) for w in _WORD_RE.findall(surface))
+    return tuple(_strip_possessive(w.lower()) for w in _WORD_RE.findall(surface))
 
 
 def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
@@ -274,7 +281,7 @@ def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
     for cands in by_first.values():
         cands.sort(key=lambda kn: -len(kn[0]))
     out: list[str] = []
-    lowered = [_POSSESSIVE_RE.sub("", w.lower()) for w in words] if by_first else None
+    lowered = [_strip_possessive(w.lower()) for w in words] if by_first else None
     i, n = 0, len(words)
     while i < n:
         if lowered is not None:
@@ -409,17 +416,59 @@ def npmi_coherence(top_terms: Sequence[Sequence[str]], docs_tokens: Iterable[Ite
     return _npmi_from_binary(B, [[col[t] for t in tt] for tt in top_terms])
 
 
-def _nmf(X: sp.csr_matrix, k: int, max_iter: int = 300, tol: float = 1e-4):
-    from sklearn.decomposition import NMF
+def _svd(X: sp.csr_matrix, k: int):
+    """Truncated SVD shared by every candidate k (NNDSVD of rank k uses the top k triplets)."""
+    from sklearn.utils.extmath import randomized_svd
 
-    model = NMF(n_components=k, init="nndsvda", solver="cd", beta_loss="frobenius",
-                max_iter=max_iter, tol=tol, random_state=RANDOM_STATE)
+    k = max(1, min(k, min(X.shape)))
+    return randomized_svd(X, k, n_oversamples=10, n_iter=4, random_state=RANDOM_STATE)
+
+
+def _nndsvda(X: sp.csr_matrix, svd, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """NNDSVDa initialisation (Boutsidis & Gallopoulos 2008), as in scikit-learn, from a
+    precomputed SVD: deterministic and computed once for all candidate numbers of topics."""
+    U, S, V = svd
+    k = min(k, len(S))
+    W = np.zeros((X.shape[0], k))
+    H = np.zeros((k, X.shape[1]))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0, :] = np.sqrt(S[0]) * np.abs(V[0, :])
+    for j in range(1, k):
+        x, y = U[:, j], V[j, :]
+        x_p, y_p = np.maximum(x, 0), np.maximum(y, 0)
+        x_n, y_n = np.abs(np.minimum(x, 0)), np.abs(np.minimum(y, 0))
+        x_p_nrm, y_p_nrm = np.linalg.norm(x_p), np.linalg.norm(y_p)
+        x_n_nrm, y_n_nrm = np.linalg.norm(x_n), np.linalg.norm(y_n)
+        m_p, m_n = x_p_nrm * y_p_nrm, x_n_nrm * y_n_nrm
+        if m_p > m_n:
+            u, v, sigma = x_p / max(x_p_nrm, 1e-12), y_p / max(y_p_nrm, 1e-12), m_p
+        else:
+            u, v, sigma = x_n / max(x_n_nrm, 1e-12), y_n / max(y_n_nrm, 1e-12), m_n
+        lbd = np.sqrt(S[j] * sigma)
+        W[:, j] = lbd * u
+        H[j, :] = lbd * v
+    W[W < 1e-6] = 0
+    H[H < 1e-6] = 0
+    avg = float(X.sum()) / (X.shape[0] * X.shape[1])
+    W[W == 0] = avg
+    H[H == 0] = avg
+    return W, H
+
+
+def _nmf(X: sp.csr_matrix, k: int, svd=None, max_iter: int = 300, tol: float = 1e-4):
     import warnings
+
+    from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
+    if svd is None or len(svd[1]) < k:
+        svd = _svd(X, k)
+    W0, H0 = _nndsvda(X, svd, k)
+    model = NMF(n_components=W0.shape[1], init="custom", solver="cd", beta_loss="frobenius",
+                max_iter=max_iter, tol=tol, random_state=RANDOM_STATE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        W = model.fit_transform(X)
+        W = model.fit_transform(X, W=W0, H=H0)
     return W, model.components_
 
 
@@ -434,8 +483,8 @@ def _stable_order(ids: Sequence[str]) -> np.ndarray:
     return np.array(sorted(range(len(ids)), key=lambda i: keys[i]), dtype=np.int64)
 
 
-def _score_k(X: sp.csr_matrix, B: sp.csc_matrix, k: int) -> float:
-    _, H = _nmf(X, k, max_iter=150, tol=5e-4)
+def _score_k(X: sp.csr_matrix, B: sp.csc_matrix, k: int, svd) -> float:
+    _, H = _nmf(X, k, svd, max_iter=SELECTION_MAX_ITER, tol=1e-3)
     top = [np.argsort(-h, kind="stable")[:N_TOP_TERMS] for h in H]
     coh = float(np.mean(_npmi_from_binary(B, top)))
     # distinctness: 1 - mean overlap of top terms between topics (penalises duplicated topics)
@@ -445,11 +494,13 @@ def _score_k(X: sp.csr_matrix, B: sp.csc_matrix, k: int) -> float:
     return coh * distinct
 
 
-def _choose_k(X: sp.csr_matrix, counts: sp.csr_matrix, ids: Sequence[str], prev_k: int | None) -> tuple[int, dict]:
+def _choose_k(X: sp.csr_matrix, counts: sp.csr_matrix, ids: Sequence[str], prev_k: int | None):
+    """-> (k, {k: score}, the SVD of X when it can be reused for the final fit, else None)."""
     n_docs, n_terms = X.shape
     if n_docs < 8 or n_terms < 10:
-        return 1, {}
-    if n_docs > SELECTION_SAMPLE:
+        return 1, {}, None
+    subsample = n_docs > SELECTION_SAMPLE
+    if subsample:
         sel = np.sort(_stable_order(ids)[:SELECTION_SAMPLE])
         Xs, Cs = X[sel], counts[sel]
         keep = np.asarray((Cs > 0).sum(axis=0)).ravel() >= 2
@@ -458,23 +509,28 @@ def _choose_k(X: sp.csr_matrix, counts: sp.csr_matrix, ids: Sequence[str], prev_
         Xs, Cs = X, counts
     B = sp.csc_matrix((Cs > 0).astype(np.float64))
     lo, hi = _k_range(*Xs.shape)
+    svd = _svd(Xs, hi)
     # coarse grid, then refine around the best (and score the previous k for hysteresis)
     step = max(1, (hi - lo + 5) // 6)
     scores: dict[int, float] = {}
     coarse = sorted(set(range(lo, hi + 1, step)) | {hi})
     for k in coarse:
-        scores[k] = _score_k(Xs, B, k)
+        scores[k] = _score_k(Xs, B, k, svd)
     best = max(scores, key=lambda k: (scores[k], -k))
-    for k in range(max(lo, best - step + 1), min(hi, best + step - 1) + 1):
-        if k not in scores:
-            scores[k] = _score_k(Xs, B, k)
+    delta = step // 2
+    while delta >= 1:
+        for k in (best - delta, best + delta):
+            if lo <= k <= hi and k not in scores:
+                scores[k] = _score_k(Xs, B, k, svd)
+        best = max(scores, key=lambda k: (scores[k], -k))
+        delta //= 2
     if prev_k is not None and lo <= prev_k <= hi and prev_k not in scores:
-        scores[prev_k] = _score_k(Xs, B, prev_k)
+        scores[prev_k] = _score_k(Xs, B, prev_k, svd)
     scores = dict(sorted(scores.items()))
     best = max(scores, key=lambda k: (scores[k], -k))
     if prev_k in scores and scores[prev_k] >= scores[best] - K_TOLERANCE * abs(scores[best]):
         best = prev_k
-    return best, scores
+    return best, scores, (None if subsample else svd)
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,6 +637,7 @@ def fit_topics(
     W = None
     selection: dict | None = None
     k = 0
+    svd = None
     if X is not None:
         n_docs, n_terms = X.shape
         max_k = max(1, min(n_docs, n_terms))
@@ -590,9 +647,9 @@ def fit_topics(
             prev_k = None
             if prev_topics is not None:
                 prev_k = int(prev_topics.filter(pl.col("active")).height) or None
-            k, selection = _choose_k(X, counts, ids, prev_k)
+            k, selection, svd = _choose_k(X, counts, ids, prev_k)
             k = min(k, max_k)
-        W, H = _nmf(X, k)
+        W, H = _nmf(X, k, svd)
         keep = H.sum(axis=1) > 0
         W, H = W[:, keep], H[keep]
         vocab_arr = np.array(vocab, dtype=object)

@@ -29,6 +29,48 @@ INDIRECT_LEMMAS = frozenset(
     assure affirm proclaim lament accuse remark observe mention comment answer confess""".split()
 )
 
+_IRREGULAR = {
+    "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
+    "writes": "write", "writing": "write", "forecast": "forecast", "spoke": "speak", "spoken": "speak",
+    "taught": "teach", "swore": "swear", "sworn": "swear",
+}
+
+
+def _forms(lemma: str) -> set[str]:
+    f = {lemma, lemma + "s", lemma + "ed", lemma + "ing", lemma + "es"}
+    if lemma.endswith("e"):
+        f |= {lemma + "d", lemma[:-1] + "ing"}
+    if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        f |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    if lemma[-1:] in "bdgklmnprt" and lemma[-2:-1] in "aeiou" and lemma[-3:-2] not in "aeiou":
+        f |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return f
+
+
+def _lemma_table(lemmas) -> dict[str, str]:
+    table = {}
+    for lem in lemmas:
+        for f in _forms(lem):
+            table.setdefault(f, lem)
+    for f, lem in _IRREGULAR.items():
+        if lem in lemmas:
+            table[f] = lem
+    return table
+
+
+SPEECH_FORMS = _lemma_table(SPEECH_LEMMAS)
+INDIRECT_FORMS = _lemma_table(INDIRECT_LEMMAS)
+
+
+def lemma(t: Token) -> str:
+    """Lemma of a reporting verb (without the spaCy lemmatizer), else the lower-cased form."""
+    return SPEECH_FORMS.get(t.lower_, t.lower_)
+
+
+def is_verb(t: Token) -> bool:
+    return t.tag_.startswith("VB")
+
+
 OPEN_MARKS = "“«„‟"
 CLOSE_MARKS = "”»"
 STRAIGHT = '"'
@@ -185,7 +227,7 @@ class _DocIndex:
 
 
 def _is_cue(t: Token) -> bool:
-    if t.lemma_.lower() in SPEECH_LEMMAS and t.pos_ in ("VERB", "AUX"):
+    if t.lower_ in SPEECH_FORMS and is_verb(t):
         return True
     if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
         return True
@@ -211,7 +253,7 @@ def _subject_of(v: Token) -> Token | None:
     for _ in range(3):
         for c in cur.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("that", "which", "who"):
-                if c.dep_ == "nsubjpass" and cur.lemma_ in ("say", "report"):
+                if c.dep_ == "nsubjpass" and lemma(cur) in ("say", "report"):
                     return None  # "is said to", "was reported"
                 return c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
@@ -223,6 +265,15 @@ def _subject_of(v: Token) -> Token | None:
         else:
             break
     return None
+
+
+def _noun_lemma(t: Token) -> str:
+    w = t.lower_
+    if t.tag_ in ("NNS", "NNPS") and w.endswith("s"):
+        w = w[:-3] + "y" if w.endswith("ies") else w[:-2] if w.endswith("men") is False and w.endswith("ses") else w[:-1]
+    if w.endswith("men") and w[:-3] + "man" in PERSON_ROLE_NOUNS:
+        w = w[:-3] + "man"
+    return w
 
 
 def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
@@ -288,7 +339,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         return subj.text, _resolve(ix, subj.i, "PERSON", g)
     if low in ("it",):
         return subj.text, _resolve(ix, subj.i, "ORG")
-    if subj.pos_ == "PRON":
+    if subj.tag_ in ("PRP", "PRP$", "WP", "EX"):
         return subj.text, None
     m = ix.ment_by_tok.get(subj.i)
     conj_m = None
@@ -314,13 +365,13 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             am = ix.ment_by_tok.get(t.i)
             if am is not None and ix.label_of(am) == "PERSON":
                 return phrase, am
-    if subj.lemma_.lower() in PERSON_ROLE_NOUNS and subj.pos_ in ("NOUN", "PROPN"):
+    if _noun_lemma(subj) in PERSON_ROLE_NOUNS and subj.tag_.startswith("NN"):
         dets = [c for c in subj.children if c.dep_ in ("det", "poss")]
         if any(d.lower_ == "the" for d in dets) and not any(
             ix.ment_by_tok.get(t.i) is not None for t in sub
         ):
             return phrase, _resolve(ix, subj.i, "PERSON")
-    if subj.lemma_.lower() in ORG_NOUNS and any(c.lower_ == "the" for c in subj.children):
+    if _noun_lemma(subj) in ORG_NOUNS and any(c.lower_ == "the" for c in subj.children):
         if not any(ix.ment_by_tok.get(t.i) is not None for t in sub):
             return phrase, _resolve(ix, subj.i, "ORG")
     return phrase, None
@@ -445,7 +496,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     for t in doc:
         if ix.quote_tok[t.i]:
             continue
-        low = t.lemma_.lower()
+        low = INDIRECT_FORMS.get(t.lower_)
         content: tuple[int, int] | None = None
         if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             sent = ix.sents[ix.sent_of(t.i)]
@@ -458,7 +509,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                 content = (sent.start, phrase_l)
             else:
                 content = (phrase_r + 1, sent.end)
-        elif low in INDIRECT_LEMMAS and t.pos_ == "VERB":
+        elif low is not None and is_verb(t):
             comp = [c for c in t.children if c.dep_ == "ccomp"]
             if comp:
                 c = comp[0]
@@ -482,7 +533,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             b -= 1
         if b - a < 3:
             continue
-        if not any(x.pos_ in ("VERB", "AUX") for x in doc[a:b]):
+        if not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
             continue
         if any(ix.quote_tok[i] for i in range(a, b)):
             continue  # covered by a mixed/direct quote

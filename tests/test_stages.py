@@ -1,0 +1,117 @@
+"""The stages in order, in-process (the DAG's wiring is tested in test_e2e_airflow.py)."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from etl import stages
+from etl.load import WAREHOUSE_TABLES
+
+
+def _counts(wh):
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in WAREHOUSE_TABLES if t != "runs"}
+
+
+def _rows(wh, sql):
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def loaded(seed_drop, tmp_path):
+    wh = tmp_path / "wh" / "news.duckdb"
+    stages.run_local(str(seed_drop), str(wh), "r1")
+    return seed_drop, wh
+
+
+def test_first_run_fills_every_table(loaded):
+    _, wh = loaded
+    counts = _counts(wh)
+    for table in ("articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "article_topics"):
+        assert counts[table] > 0, table
+    assert _rows(wh, "SELECT status, n_new FROM runs") == [("success", 7)]
+    # every offset indexes articles.text
+    bad = _rows(wh, """SELECT count(*) FROM entity_mentions m JOIN articles a USING (article_id)
+                       WHERE substr(a.text, m.start_char + 1, m.end_char - m.start_char) <> m.text""")
+    assert bad == [(0,)]
+    bad = _rows(wh, """SELECT count(*) FROM quotes q JOIN articles a USING (article_id)
+                       WHERE substr(a.text, q.start_char + 1, q.end_char - q.start_char) <> q.text""")
+    assert bad == [(0,)]
+
+
+def test_rerun_without_changes_changes_nothing(loaded):
+    drop, wh = loaded
+    before = _counts(wh)
+    snapshot = _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL")
+    out = stages.run_local(str(drop), str(wh), "r2")
+    assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 0, 0, 7)
+    assert out["shards"] == []
+    assert _counts(wh) == before
+    assert _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL") == snapshot
+
+
+def test_same_run_id_is_loaded_once(loaded):
+    drop, wh = loaded
+    before = _counts(wh)
+    out = stages.run_local(str(drop), str(wh), "r1")
+    assert out["load"]["loaded"] is False
+    assert _counts(wh) == before
+
+
+def test_edit_and_delete_touch_only_those_articles(loaded):
+    drop, wh = loaded
+    seed = "000_0a211b190e0dde63.txt"
+    victim = next(p for p in sorted((drop / "sport").glob("*.txt")))
+    others_before = _rows(wh, f"""SELECT * FROM entity_mentions WHERE article_id NOT IN ('{seed}', 'sport/{victim.name}')
+                                  ORDER BY ALL""")
+    (drop / seed).write_text((drop / seed).read_text() + "\nGordon Brown said the talks had failed.\n")
+    victim.unlink()
+    out = stages.run_local(str(drop), str(wh), "r3")
+    assert (out["n_new"], out["n_changed"], out["n_deleted"]) == (0, 1, 1)
+    assert _rows(wh, f"SELECT count(*) FROM articles WHERE article_id = 'sport/{victim.name}'") == [(0,)]
+    for table in ("entity_mentions", "quotes", "article_topics"):
+        assert _rows(wh, f"SELECT count(*) FROM {table} WHERE article_id = 'sport/{victim.name}'") == [(0,)]
+    assert _rows(wh, f"SELECT last_run_id, first_run_id FROM articles WHERE article_id = '{seed}'") == [("r3", "r1")]
+    assert _rows(wh, f"SELECT count(*) FROM quotes WHERE article_id = '{seed}' AND text LIKE '%talks had failed%'") == [(1,)]
+    others_after = _rows(wh, f"""SELECT * FROM entity_mentions WHERE article_id NOT IN ('{seed}', 'sport/{victim.name}')
+                                 ORDER BY ALL""")
+    assert others_after == others_before
+
+
+def test_unreadable_file_keeps_its_last_good_version(loaded):
+    drop, wh = loaded
+    seed = drop / "000_0a211b190e0dde63.txt"
+    seed.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    out = stages.run_local(str(drop), str(wh), "r4")
+    assert out["n_deleted"] == 0
+    assert _rows(wh, "SELECT count(*) FROM articles WHERE article_id = '000_0a211b190e0dde63.txt'") == [(1,)]
+    assert _rows(wh, "SELECT source_path, reason FROM rejected_inputs WHERE run_id = 'r4'") == [
+        ("000_0a211b190e0dde63.txt", "binary file (PNG image), not text")]
+
+
+def test_full_refresh_reprocesses_without_duplicates(loaded):
+    drop, wh = loaded
+    before = _counts(wh)
+    out = stages.run_local(str(drop), str(wh), "r5", full_refresh=True)
+    assert out["n_changed"] == 7
+    after = _counts(wh)
+    assert {k: after[k] for k in ("articles", "entity_mentions", "quotes")} == \
+        {k: before[k] for k in ("articles", "entity_mentions", "quotes")}
+
+
+def test_missing_input_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(NotADirectoryError, match="does not exist"):
+        stages.plan(str(tmp_path / "nope"), str(tmp_path / "w.duckdb"), "r")
+
+
+def test_non_english_article_is_stored_but_not_parsed(drop, tmp_path):
+    shutil.copy(__import__("tests.conftest", fromlist=["SEED_ARTICLE"]).SEED_ARTICLE, drop / "seed.txt")
+    (drop / "fr.txt").write_text("Le président a déclaré que la France ne participera pas à la réunion avec "
+                                 "les autres pays de l'Union européenne, selon le ministre.")
+    wh = tmp_path / "w.duckdb"
+    stages.run_local(str(drop), str(wh), "r1")
+    assert _rows(wh, "SELECT language FROM articles WHERE article_id = 'fr.txt'") == [("fr",)]
+    assert _rows(wh, "SELECT count(*) FROM entity_mentions WHERE article_id = 'fr.txt'") == [(0,)]
+    assert _rows(wh, "SELECT count(*) FROM entity_mentions WHERE article_id = 'seed.txt'")[0][0] > 10
