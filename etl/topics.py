@@ -60,7 +60,7 @@ MIN_WEIGHT = 0.15         # minimum normalised share for an article-topic row
 MAX_TOPICS_PER_ARTICLE = 3
 SELECTION_SAMPLE = 3000   # docs used to choose k on large warehouses
 K_MAX = 40
-SELECTION_MAX_ITER = 100
+SELECTION_MAX_ITER = 60
 K_TOLERANCE = 0.03        # keep previous k when its score is within this (relative) of the best
 
 TOPICS_SCHEMA = {
@@ -120,11 +120,13 @@ _LEMMA_OVERRIDE = {
     "won": "win", "wales": "wales", "rights": "rights", "leaves": "leave", "goods": "goods", "jobs": "job",
 }
 
+_CONTRACTION_TAILS = frozenset({"m", "re", "ve", "ll", "d", "t", "s"})
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _DIGIT_RE = re.compile(r"\d")
+_NUMERIC_PART_RE = re.compile(r"^[\W\d_]*\d[\W\d_]*$")
 _LEADING_ARTICLE_RE = re.compile(r"^(?:the|a|an)\s+", re.I)
 
 
@@ -226,6 +228,10 @@ def _word_term(raw: str) -> str | None:
             return None if bare.lower() in _stop_words() else _word_term(bare.lower())
         return bare
     w = bare.lower().replace("’", "'")
+    if "'" in w:
+        head, _, tail = w.rpartition("'")
+        if tail in _CONTRACTION_TAILS:      # i'm, don't, we're, they've, you'll, he'd
+            return None
     if len(w) < 3 or not w[0].isalpha():
         return None
     stop = _stop_words()
@@ -243,8 +249,8 @@ def normalize_entity_name(name: str) -> str | None:
     n = " ".join(str(name).split())
     n = _POSSESSIVE_RE.sub("", n) if n.endswith(("'s", "’s")) else n
     n = _LEADING_ARTICLE_RE.sub("", n).strip(" .,;:!?\"'“”‘’()[]")
-    if len(n) < 2 or _DIGIT_RE.search(n) and not re.search(r"[A-Za-z]{2}", n):
-        return None
+    if len(n) < 2 or any(_NUMERIC_PART_RE.match(part) for part in n.split()):
+        return None             # "2005", "Formula 1", "Channel 4": numbers stay out of the terms
     if n.lower() in _stop_words() or not any(c.isalpha() for c in n):
         return None
     return n
@@ -574,9 +580,25 @@ def _similarity(new_vecs: list[dict[str, float]], old_vecs: list[dict[str, float
     return S
 
 
-def _empty_fit() -> TopicFit:
-    return TopicFit(pl.DataFrame(schema=TOPICS_SCHEMA), pl.DataFrame(schema=ARTICLE_TOPICS_SCHEMA),
-                    pl.DataFrame(schema=TOPIC_TERMS_SCHEMA))
+def _previous_vectors(prev_topics: pl.DataFrame | None, prev_terms: pl.DataFrame | None):
+    """Unit term vectors of every previous topic (active or not, so a topic can come back).
+    A topic without stored terms (e.g. a lost topic_terms table) falls back on its top_terms,
+    weighted 1/rank."""
+    ids: list[int] = []
+    vecs: list[dict[str, float]] = []
+    if prev_terms is not None:
+        ordered = prev_terms.sort(["topic_id", "weight", "term"], descending=[False, True, False])
+        for (tid,), grp in ordered.group_by("topic_id", maintain_order=True):
+            ids.append(int(tid))
+            vecs.append(_unit(dict(zip(grp["term"].to_list()[:N_TERMS_STORED],
+                                       grp["weight"].to_list()[:N_TERMS_STORED]))))
+    if prev_topics is not None:
+        have = set(ids)
+        for r in prev_topics.sort("topic_id").iter_rows(named=True):
+            if r["topic_id"] not in have and r["top_terms"]:
+                ids.append(int(r["topic_id"]))
+                vecs.append(_unit({t: 1.0 / (i + 1) for i, t in enumerate(r["top_terms"])}))
+    return ids, vecs
 
 
 def _prev_frames(previous_topics, previous_terms):
@@ -676,21 +698,13 @@ def fit_topics(
 
     # ---- match to the previous model ---------------------------------------------------------
     assigned: dict[int, tuple[int, float]] = {}  # local topic -> (previous id, score)
-    prev_ids: list[int] = []
-    prev_vecs: list[dict[str, float]] = []
-    if prev_terms is not None and k_eff:
-        for (tid,), grp in prev_terms.sort(["topic_id", "weight"], descending=[False, True]).group_by(
-            "topic_id", maintain_order=True
-        ):
-            prev_ids.append(int(tid))
-            prev_vecs.append(_unit(dict(zip(grp["term"].to_list()[:N_TERMS_STORED],
-                                            grp["weight"].to_list()[:N_TERMS_STORED]))))
-        if prev_ids:
-            S = _similarity(new_vecs, prev_vecs)
-            rows, cols = linear_sum_assignment(-S)
-            for r, c in zip(rows, cols):
-                if S[r, c] >= match_threshold:
-                    assigned[int(r)] = (prev_ids[c], float(S[r, c]))
+    prev_ids, prev_vecs = _previous_vectors(prev_topics, prev_terms) if k_eff else ([], [])
+    if prev_ids:
+        S = _similarity(new_vecs, prev_vecs)
+        rows, cols = linear_sum_assignment(-S)
+        for r, c in zip(rows, cols):
+            if S[r, c] >= match_threshold:
+                assigned[int(r)] = (prev_ids[c], float(S[r, c]))
 
     known_ids = set(prev_ids)
     if prev_topics is not None:
@@ -749,7 +763,8 @@ def fit_topics(
                  sorted(new_vecs[j].items(), key=lambda kv: (-kv[1], kv[0]))]
     topic_terms = pl.DataFrame(term_rows, schema=TOPIC_TERMS_SCHEMA, orient="row")
     if prev_terms is not None and carried_ids:
-        topic_terms = pl.concat([topic_terms, prev_terms.filter(pl.col("topic_id").is_in(carried_ids))])
+        carried = prev_terms.filter(pl.col("topic_id").is_in(carried_ids)).unique(["topic_id", "term"], keep="first")
+        topic_terms = pl.concat([topic_terms, carried])
     topic_terms = topic_terms.sort(["topic_id", "weight", "term"], descending=[False, True, False])
 
     return TopicFit(topics, article_topics, topic_terms, n_topics_chosen=k_eff, selection=selection)

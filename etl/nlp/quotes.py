@@ -110,23 +110,27 @@ class Quote:
 # quotation marks
 
 
+_MARK_RE = re.compile("''|[" + re.escape(ALL_MARKS) + "]")
+
+
 def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
     """Return (open_mark, close_mark, content_start, content_end) for quoted passages.
 
-    Handles curly and straight marks, a missing space around a mark ('citizen."Two'),
-    quotes continued over paragraphs (a new paragraph opening with a mark continues an unclosed
-    quote), and unclosed quotes (closed at the end of the paragraph).
+    Handles curly and straight double marks and doubled apostrophes (''...''), a missing space
+    around a mark ('citizen."Two'), quotes continued over paragraphs (a new paragraph opening
+    with a mark continues an unclosed quote), and unclosed quotes (closed at the end of the
+    paragraph).
     """
     n = len(text)
-    marks = [i for i, ch in enumerate(text) if ch in ALL_MARKS]
+    marks = [(m.start(), m.end() - m.start()) for m in _MARK_RE.finditer(text)]
     if not marks:
         return []
     spans: list[tuple[int, int, int, int]] = []
 
-    def role(i: int) -> str:
+    def role(i: int, w: int) -> str:
         ch = text[i]
         prev = text[i - 1] if i > 0 else " "
-        nxt = text[i + 1] if i + 1 < n else " "
+        nxt = text[i + w] if i + w < n else " "
         ls = prev in _LEFT_CTX or prev in ALL_MARKS
         rs = nxt in _RIGHT_CTX or nxt in ALL_MARKS
         if ch in OPEN_MARKS:
@@ -144,40 +148,39 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
         return n if j < 0 else j
 
     open_at: int | None = None
-    k = 0
-    while k < len(marks):
-        i = marks[k]
-        r = role(i)
-        if open_at is not None and text.find("\n", open_at, i) >= 0:
+    open_w = 1
+    para_from = 0  # newlines after this position end the open quote's current paragraph
+    for i, w in marks:
+        r = role(i, w)
+        if open_at is not None and text.find("\n", para_from, i) >= 0:
             # paragraph break inside an open quote: continued if the next paragraph opens with a mark
-            pe = para_end(open_at)
+            pe = para_end(para_from)
             nxt = pe
             while nxt < n and text[nxt] in "\n\r \t\u00a0":
                 nxt += 1
             if nxt == i and r in ("open", "amb") and text[pe:nxt].count("\n") <= 3:
-                k += 1  # continuation mark: stays inside the quote
-                continue
-            spans.append((open_at, pe, open_at + 1, pe))
+                para_from = i
+                continue  # continuation mark: stays inside the quote
+            spans.append((open_at, pe, open_at + open_w, pe))
             open_at = None
         if open_at is None:
             if r in ("open", "amb"):
-                open_at = i
+                open_at, open_w, para_from = i, w, i
         else:
             if r in ("close", "amb") or (r == "open" and text[i] == STRAIGHT):
-                spans.append((open_at, i, open_at + 1, i))
+                spans.append((open_at, i, open_at + open_w, i))
                 open_at = None
                 # 'citizen."Two': one mark closes a quote and opens the next
-                nxt = text[i + 1] if i + 1 < n else " "
+                nxt = text[i + w] if i + w < n else " "
                 prv = text[i - 1] if i > 0 else " "
                 if r == "amb" and prv in ".!?," and (nxt.isupper() or nxt.isdigit()):
-                    open_at = i
+                    open_at, open_w, para_from = i, w, i
             else:  # an explicit opening mark while inside: the previous quote lacked its close
-                spans.append((open_at, i, open_at + 1, i))
-                open_at = i
-        k += 1
+                spans.append((open_at, i, open_at + open_w, i))
+                open_at, open_w, para_from = i, w, i
     if open_at is not None:
-        pe = para_end(open_at)
-        spans.append((open_at, pe, open_at + 1, pe))
+        pe = para_end(para_from)
+        spans.append((open_at, pe, open_at + open_w, pe))
     out = []
     for om, cm, cs, ce in spans:
         while cs < ce and text[cs] in " \t\n\r\u00a0":
@@ -462,6 +465,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
         if cue_tok is not None:
             q.cue = _cue_text(cue_tok)
             q.cue_i = cue_tok.i
+            q.extra["cue_pos"] = cue_tok.idx
             subj = _subject_of(cue_tok)
             if subj is not None:
                 st, sm = _speaker(ix, subj)
@@ -476,9 +480,83 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 q.cue = prev.cue
         quotes.append(q)
         prev = q
+    if MERGE_SPLIT_QUOTES:
+        quotes = _merge_split(text, quotes)
+    for q in quotes:
+        if q.kind == "mixed" and q.cue_i is not None:
+            _extend_mixed(ix, q)
     quotes.extend(_indirect_quotes(ix, quotes))
     quotes.sort(key=lambda q: q.start)
     return quotes
+
+
+# PolNeAR convention: a direct quote split around its attribution ('"A," he said. "B."') is one quote
+# whose span covers both parts (and the attribution between them).
+MERGE_SPLIT_QUOTES = True
+
+
+def _merge_split(text: str, quotes: list[Quote]) -> list[Quote]:
+    out: list[Quote] = []
+    for q in quotes:
+        if out:
+            a = out[-1]
+            gap = text[a.mark_close + 1 : q.mark_open]
+            if (
+                a.kind == "direct"
+                and q.kind == "direct"
+                and a.cue_i is not None
+                and (q.cue_i is None or q.cue_i == a.cue_i)
+                and "\n" not in gap
+                and len(gap) < 250
+                and not any(ch in ALL_MARKS for ch in gap)
+                and a.extra.get("cue_pos", -1) > a.mark_close
+                and a.extra.get("cue_pos", 10**9) < q.mark_open
+            ):
+                a.end = q.end
+                a.mark_close = q.mark_close
+                continue
+        out.append(q)
+    return out
+
+
+def _qwords(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower().replace("’", "'")))
+
+
+def _extend_mixed(ix: _DocIndex, q: Quote) -> None:
+    """Report the whole reported clause when the quoted fragment makes up most of it.
+
+    ('said he wanted "a very open ... exchange" with Lavrov' -> 'he wanted "a very open ... exchange"
+    with Lavrov'): a compromise between annotation conventions (fragment only vs reported clause).
+    """
+    doc = ix.doc
+    v = doc[q.cue_i]
+    t = doc[ix.tok_at(q.start)]
+    node = t
+    for _ in range(30):
+        if node.head.i == v.i or node.head is node:
+            break
+        node = node.head
+    if node.head.i != v.i or node.dep_ not in ("ccomp", "xcomp", "dobj", "oprd", "advcl", "conj", "attr", "acomp"):
+        return
+    a, b = node.left_edge.i, node.right_edge.i + 1
+    if a <= v.i < b:
+        return
+    while a < b and (doc[a].is_punct and doc[a].text not in ALL_MARKS or doc[a].lower_ == "that"):
+        a += 1
+    while b > a and doc[b - 1].is_punct and doc[b - 1].text not in ALL_MARKS:
+        b -= 1
+    if b <= a:
+        return
+    cs, ce = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+    if doc[a].text in ALL_MARKS:
+        cs += len(doc[a].text)
+    if doc[b - 1].text in ALL_MARKS or doc[b - 1].text == "''":
+        ce -= len(doc[b - 1].text)
+    cs, ce = min(cs, q.start), max(ce, q.end)
+    frag, clause = _qwords(ix.text[q.start : q.end]), _qwords(ix.text[cs:ce])
+    if frag and len(clause) <= 2 * len(frag) and (cs, ce) != (q.start, q.end):
+        q.start, q.end = cs, ce
 
 
 def _near_previous(text: str, prev: Quote, om: int) -> bool:
