@@ -41,6 +41,12 @@ test: install  ## run the whole test suite (pytest's "no tests collected", exit 
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
+airflow: install  ## start Airflow (UI + scheduler + DAG processor) with the DAG; prints URL and login
+	$(BIN)/news-etl airflow
+
+bench: install  ## benchmark on a corpus folder (CORPUS=path, default ../shared/corpus/news); writes bench/results/
+	$(BIN)/python bench/run.py --corpus $(or $(CORPUS),../shared/corpus/news) $(BENCH_ARGS)
+
 eval: install  ## score quotes and entities on the seed gold (GOLD=file.jsonl for another)
 	$(BIN)/news-etl eval --gold $(or $(GOLD),tests/gold/seed.jsonl)
 

@@ -126,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("query", nargs="?")
     q.add_argument("--warehouse")
     sub.add_parser("eval", help="score the NLP stage against a gold JSONL file", add_help=False)
+    sub.add_parser("airflow", help="start a local Airflow (UI, scheduler, DAG processor)", add_help=False)
     if argv and argv[0] == "eval":
         return cmd_eval(argparse.Namespace(), argv[1:])
+    if argv and argv[0] == "airflow":
+        from etl import airflow_local
+
+        return airflow_local.main(argv[1:])
     ns = p.parse_args(argv)
     return {"run": cmd_run, "summary": cmd_summary, "sql": cmd_sql}[ns.cmd](ns)
 
