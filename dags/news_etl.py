@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk import Asset, Param, dag, task
 
 from etl import config
 
 WAREHOUSE_ASSET = Asset("news_etl_warehouse", uri=f"file://{config.DEFAULT_WAREHOUSE}")
+
+
+def _record_failure(context) -> None:
+    from etl import stages
+
+    stages.record_failure(context["params"].get("warehouse"), context["run_id"],
+                          f"task {context['ti'].task_id} failed: {context.get('exception')}")
+
+
 RETRY = {"retries": 2, "retry_delay": timedelta(seconds=10), "retry_exponential_backoff": True,
          "max_retry_delay": timedelta(minutes=5)}
 
@@ -25,7 +35,7 @@ RETRY = {"retries": 2, "retry_delay": timedelta(seconds=10), "retry_exponential_
     catchup=False,
     max_active_runs=1,
     tags=["news", "etl"],
-    default_args={"owner": "news-etl"},
+    default_args={"owner": "news-etl", "on_failure_callback": _record_failure},
     params={
         "input_dir": Param(None, type=["null", "string"], title="Input folder",
                            description="Folder of .txt/.md/.html/.jsonl articles (default: NEWS_ETL_INPUT or seeds/)."),
@@ -45,7 +55,10 @@ def news_etl():
     def plan(params=None, run_id=None) -> dict:
         from etl import stages
 
-        return stages.plan(params["input_dir"], params["warehouse"], run_id, params["full_refresh"])
+        try:
+            return stages.plan(params["input_dir"], params["warehouse"], run_id, params["full_refresh"])
+        except config.PermanentError as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     @task
     def shards(planned: dict) -> list[str]:
@@ -79,7 +92,10 @@ def news_etl():
     def load(planned: dict, run_id=None) -> dict:
         from etl import stages
 
-        return stages.load(planned["run_dir"], run_id)
+        try:
+            return stages.load(planned["run_dir"], run_id)
+        except config.PermanentError as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     @task
     def report(planned: dict, loaded: dict, run_id=None) -> str:

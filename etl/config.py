@@ -18,6 +18,14 @@ MAX_FILE_BYTES = int(os.environ.get("NEWS_ETL_MAX_FILE_BYTES", 20 * 1024 * 1024)
 SHARD_SIZE = int(os.environ.get("NEWS_ETL_SHARD_SIZE", 400))
 
 
+class PermanentError(RuntimeError):
+    """A failure that retrying cannot fix (bad configuration, a stale plan): fail the task at once."""
+
+
+class InputFolderMissing(PermanentError, NotADirectoryError):
+    pass
+
+
 def input_dir(param: str | None = None) -> Path:
     """The drop folder: the DAG Param, else NEWS_ETL_INPUT, else the project's seeds/."""
     return Path(param or os.environ.get("NEWS_ETL_INPUT") or DEFAULT_INPUT).expanduser().resolve()
@@ -32,3 +40,14 @@ def staging_dir(warehouse: Path, run_id: str) -> Path:
     """Per-run folder for Parquet handed between tasks, beside the warehouse file."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
     return warehouse.parent / "staging" / safe
+
+
+def pause_point(name: str) -> None:
+    """Fault-injection hook for crash tests: with NEWS_ETL_PAUSE_AT=name the process announces itself
+    by creating the file NEWS_ETL_PAUSE_FLAG and waits here, so a test can `kill -9` it mid-stage."""
+    if os.environ.get("NEWS_ETL_PAUSE_AT") != name:
+        return
+    import time
+
+    Path(os.environ["NEWS_ETL_PAUSE_FLAG"]).write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "3600")))

@@ -17,13 +17,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.config import SQL_DIR
+from etl.config import SQL_DIR, PermanentError, pause_point
 
 BUSY_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
 
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the DuckDB file's write lock."""
+
+
+class ConcurrentRunError(PermanentError):
+    """Another run loaded the warehouse after this run planned: its diff is stale."""
 
 
 def _sql_files(folder: str) -> list[Path]:
@@ -64,11 +68,11 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f.read_text())
 
 
-def query(path: Path, sql: str, params: list | None = None) -> pl.DataFrame:
+def query(path: Path, sql: str, params: list | None = None, wait_s: float = 60.0) -> pl.DataFrame:
     """Read-only query; an absent warehouse reads as empty (first run)."""
     if not path.exists():
         return pl.DataFrame()
-    with connect(path, read_only=True) as con:
+    with connect(path, read_only=True, wait_s=wait_s) as con:
         return con.execute(sql, params or []).pl()
 
 
@@ -95,6 +99,18 @@ def known_aliases(path: Path) -> pl.DataFrame:
                           FROM entity_aliases a JOIN entities e USING (entity_id)""")
 
 
+def latest_success(con_or_path: duckdb.DuckDBPyConnection | Path) -> str | None:
+    """run_id of the last successful load: the baseline a plan was computed against."""
+    sql = "SELECT run_id FROM runs WHERE status = 'success' ORDER BY finished_at DESC, run_id DESC LIMIT 1"
+    if isinstance(con_or_path, Path):
+        if not _table_exists(con_or_path, "runs"):
+            return None
+        df = query(con_or_path, sql)
+        return None if df.is_empty() else df.item(0, 0)
+    row = con_or_path.execute(sql).fetchone()
+    return row[0] if row else None
+
+
 def run_loaded(path: Path, run_id: str) -> bool:
     if not _table_exists(path, "runs"):
         return False
@@ -116,7 +132,14 @@ def load_run(warehouse: Path, run_dir: Path, run_id: str, plan: dict, n_quaranti
             return {"loaded": False, "reason": f"run {run_id} was already loaded"}
         con.execute("BEGIN TRANSACTION")
         try:
+            base = latest_success(con)
+            if base != plan.get("base_run"):
+                raise ConcurrentRunError(
+                    f"run {base} loaded {warehouse} after this run planned against {plan.get('base_run')}; "
+                    "nothing was loaded: run again to pick up both runs' changes"
+                )
             _apply(con, v, run_dir, run_id, plan, n_quarantined)
+            pause_point("load")
             create_views(con)
             con.execute("COMMIT")
         except BaseException:

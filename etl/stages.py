@@ -22,7 +22,7 @@ from etl import config
 from etl.clean import clean_text, clean_title
 from etl.extract import extract, sha256
 from etl.language import detect_language
-from etl.load import article_state, known_aliases, load_run, query, run_loaded
+from etl.load import article_state, known_aliases, latest_success, load_run, query, run_loaded
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     src, wh = config.input_dir(input_dir), config.warehouse_path(warehouse)
     if not src.is_dir():
-        raise NotADirectoryError(f"input folder {src} does not exist or is not a folder")
+        raise config.InputFolderMissing(f"input folder {src} does not exist or is not a folder")
     run_dir = config.staging_dir(wh, run_id)
     if run_dir.exists() and _plan_file(run_dir).exists():
         log.info("reusing the staged plan of run %s in %s", run_id, run_dir)
@@ -86,6 +86,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
             "language": detect_language(text), "encoding": a.encoding,
         })
     current = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
+    base_run = latest_success(wh)
     state = article_state(wh)
     baseline = state.clear() if full_refresh else state
     todo = (current.join(baseline.rename({"content_sha256": "old_sha"}), on="article_id", how="left")
@@ -106,7 +107,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
                            shard_size or config.SHARD_SIZE)
     result = {
         "run_id": run_id, "run_dir": str(run_dir), "warehouse": str(wh), "input_dir": str(src),
-        "started_at": started.isoformat(), "full_refresh": bool(full_refresh),
+        "started_at": started.isoformat(), "full_refresh": bool(full_refresh), "base_run": base_run,
         "n_new": n_new, "n_changed": todo.height - n_new, "n_deleted": deleted.height,
         "n_rejected": len(rejected), "n_unchanged": current.height - todo.height,
         "n_words": int(todo["n_words"].sum() or 0), "shards": shards,
@@ -143,6 +144,7 @@ def nlp_shard(shard_path: str, n_process: int = 0) -> dict:
     procs = n_process or (2 if words > 40_000 and (os.cpu_count() or 1) > 1 else 1)
     t0 = time.perf_counter()
     mentions, quotes = annotate(articles, n_process=procs)
+    config.pause_point("nlp")
     secs = time.perf_counter() - t0
     _write(mentions, out_m)
     _write(quotes, out_q)
@@ -302,3 +304,13 @@ def run_local(input_dir: str | None, warehouse: str | None, run_id: str, *, full
     topics(p["run_dir"], n_topics)
     validate(p["run_dir"])
     return {**p, "load": load(p["run_dir"], run_id)}
+
+
+def record_failure(warehouse: str | None, run_id: str, error: str) -> None:
+    """Called when a task has failed for good: the run is marked failed so the morning summary shows why."""
+    from etl.load import record_failure as record
+
+    try:
+        record(config.warehouse_path(warehouse), run_id, None, error)
+    except Exception:  # noqa: BLE001 - never mask the task's own error with the bookkeeping's
+        log.exception("could not record the failure of run %s", run_id)

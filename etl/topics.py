@@ -117,7 +117,7 @@ _LEMMA_OVERRIDE = {
     "means": "means", "politics": "politics", "economics": "economics", "species": "species",
     "series": "series", "us": "us", "chess": "chess", "arms": "arms", "games": "game",
     "olympics": "olympics", "athletics": "athletics", "graphics": "graphics", "physics": "physics",
-    "won": "win", "wales": "wales", "rights": "rights", "leaves": "leave", "goods": "goods", "jobs": "job",
+    "won": "win", "rose": "rise", "fell": "fall", "wales": "wales", "rights": "rights", "leaves": "leave", "goods": "goods", "jobs": "job",
 }
 
 _CONTRACTION_TAILS = frozenset({"m", "re", "ve", "ll", "d", "t", "s"})
@@ -184,9 +184,13 @@ def lemmatize(word: str) -> str:
     """Cheap POS-free lemma of a lower-case word (plural nouns, inflected verbs)."""
     if word in _LEMMA_OVERRIDE:
         return _LEMMA_OVERRIDE[word]
-    if len(word) <= 3:
+    if len(word) <= 2:
         return word
     tables = _lemma_tables()
+    if len(word) == 3:  # irregular forms only ("met" -> "meet", "led" -> "lead")
+        if tables is not None and word in tables[1]["verb"] and word not in tables[0]["noun"]:
+            return tables[1]["verb"][word][0]
+        return word
     if tables is None:
         if word.endswith("ies") and len(word) > 4:
             return word[:-3] + "y"
@@ -269,7 +273,7 @@ def _strip_possessive(w: str) -> str:
 
 
 def _surface_key(surface: str) -> tuple[str, ...]:
-    return tuple(_strip_possessive(w.lower()) for w in _WORD_RE.findall(surface))
+    return tuple(_strip_possessive(w) for w in _WORD_RE.findall(surface))
 
 
 def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
@@ -278,7 +282,7 @@ def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
     words = _WORD_RE.findall(_clean_text(text))
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     unmatched: dict[tuple[str, ...], list[str]] = {}
-    for surface, name in ents:
+    for surface, name in sorted(ents):  # input order of the mentions must not matter
         key = _surface_key(surface)
         if not key:
             continue
@@ -287,7 +291,8 @@ def _tokenize_one(text: str, ents: Sequence[tuple[str, str]]) -> list[str]:
     for cands in by_first.values():
         cands.sort(key=lambda kn: -len(kn[0]))
     out: list[str] = []
-    lowered = [_strip_possessive(w.lower()) for w in words] if by_first else None
+    # case-sensitive: the surface is the text as written ("IS" the group, not "is")
+    lowered = [_strip_possessive(w) for w in words] if by_first else None
     i, n = 0, len(words)
     while i < n:
         if lowered is not None:
@@ -328,10 +333,13 @@ def tokenize_articles(articles: pl.DataFrame, mentions: pl.DataFrame | None) -> 
             m = m.filter(pl.col("label").is_null() | pl.col("label").is_in(sorted(ENTITY_LABELS)))
         name_col = "name" if "name" in m.columns else "text"
         surf_col = "text" if "text" in m.columns else name_col
-        for aid, surface, name in zip(
+        labels = m["label"].cast(pl.String).to_list() if "label" in m.columns else [None] * m.height
+        persons: dict[str, set[str]] = {}
+        for aid, surface, name, label in zip(
             m["article_id"].cast(pl.String).to_list(),
             m[surf_col].cast(pl.String).to_list(),
             m[name_col].cast(pl.String).to_list(),
+            labels,
         ):
             if name is None and surface is None:
                 continue
@@ -339,7 +347,18 @@ def tokenize_articles(articles: pl.DataFrame, mentions: pl.DataFrame | None) -> 
             if norm is None:
                 continue
             ents_by_article.setdefault(aid, []).append((surface or name, norm))
-            entity_terms.add(norm)
+            if label == "PERSON" and " " in norm:
+                persons.setdefault(aid, set()).add(norm)
+        # a one-word name left unresolved upstream ("Conte") is the article's only person whose
+        # full name ends with it ("Victor Conte"): one term per person
+        for aid, full_names in persons.items():
+            ents = ents_by_article[aid]
+            for i, (surface, norm) in enumerate(ents):
+                if " " not in norm:
+                    cands = [p for p in full_names if p.endswith(" " + norm)]
+                    if len(cands) == 1:
+                        ents[i] = (surface, cands[0])
+        entity_terms = {norm for ents in ents_by_article.values() for _, norm in ents}
     tokens = [_tokenize_one(t, ents_by_article.get(a, ())) for a, t in zip(ids, texts)]
     return ids, tokens, entity_terms
 
@@ -474,6 +493,7 @@ def _nmf(X: sp.csr_matrix, k: int, svd=None, max_iter: int = 300, tol: float = 1
                 max_iter=max_iter, tol=tol, random_state=RANDOM_STATE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # sqrt of a rounding-negative loss
         W = model.fit_transform(X, W=W0, H=H0)
     return W, model.components_
 

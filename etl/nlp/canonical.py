@@ -125,6 +125,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
 
     # merge surnames / given names into the full name, acronyms into their expansion
     full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
+    org_by_first: dict[str, list[_Cluster]] = defaultdict(list)
     acronyms: dict[str, list[_Cluster]] = defaultdict(list)
     for nk, c in list(by_key.items()):
         words = nk.split()
@@ -135,6 +136,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 full_by_last[words[-1]].append(c)
             if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
                 acronyms[_initials(nk)].append(c)
+            if lab == "ORG":
+                org_by_first[words[0]].append(c)
     merged: dict[int, _Cluster] = {}
     for nk, c in list(by_key.items()):
         words = nk.split()
@@ -145,6 +148,11 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 target = max(cands.values(), key=lambda x: x.n)
             elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
                 cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
+                if len(cands) == 1:
+                    target = next(iter(cands.values()))
+            elif c.votes and c.votes.most_common(1)[0][0] == "ORG" and words[0] in org_by_first:
+                # "Inter" after "Inter Milan"
+                cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
         if target is not None and target is not c:

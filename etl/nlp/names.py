@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 MALE_NAMES = frozenset(
-    """aaron abdul abdullah abu adam adrian ahmed ahmad alan alastair albert alberto alex alexander alexei
+    """leonardo gilmar dipo rex sergei mahmoud kofi jacques gerhard silvio vladimir tony aaron abdul abdullah abu adam adrian ahmed ahmad alan alastair albert alberto alex alexander alexei
     alexis alfred ali alistair allan andre andrea andreas andrew andy angus anthony antonio arnold arsene
     arthur ashley barack barry ben benjamin bernard bernie bill billy bob bobby boris brad bradley brendan
     brian bruce bryan carl carlos charles charlie chris christian christopher chuck clive colin craig
@@ -48,6 +48,7 @@ PERSON_ROLE_NOUNS = frozenset(
     boss director manager coach striker player captain star singer actor actress author writer analyst
     economist candidate nominee governor mayor diplomat general commander chancellor judge lawyer
     businessman businesswoman founder owner head president-elect prime king queen prince princess
-    businessman rapper musician producer frontman chef campaigner activist republican democrat
+    businessman rapper musician teacher agent adviser advisor analyst spokesperson editor professor
+    doctor scientist researcher expert economist lawmaker representative delegate negotiator producer frontman chef campaigner activist republican democrat
     man woman veteran winger midfielder defender goalkeeper keeper forward batsman bowler champion""".split()
 )

@@ -58,7 +58,13 @@ def _lemma_table(lemmas) -> dict[str, str]:
     return table
 
 
-SPEECH_FORMS = _lemma_table(SPEECH_LEMMAS)
+# Speech acts whose content is an object ("called for tax cuts", "urged voters to ...").
+ACT_LEMMAS = frozenset(
+    """call urge criticise criticize blast slam accuse praise demand promise pledge vow announce deny
+    question attack condemn applaud welcome reject dismiss mock defend""".split()
+)
+SPEECH_FORMS = _lemma_table(SPEECH_LEMMAS | ACT_LEMMAS)
+ACT_FORMS = _lemma_table(ACT_LEMMAS)
 INDIRECT_FORMS = _lemma_table(INDIRECT_LEMMAS)
 
 
@@ -84,7 +90,7 @@ PRONOUNS_FEMALE = {"she", "her"}
 PRONOUNS_PERSON = PRONOUNS_MALE | PRONOUNS_FEMALE
 PRONOUNS_OTHER = {"it", "they", "we", "i", "you", "them"}
 ORG_NOUNS = frozenset(
-    """company firm group government ministry department agency bank club team party council
+    """airline carrier retailer maker manufacturer operator insurer lender website charity company firm group government ministry department agency bank club team party council
     organisation organization union newspaper paper network channel broadcaster studio label
     league federation association board committee commission court police army body regulator""".split()
 )
@@ -167,6 +173,9 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
             if r in ("open", "amb"):
                 open_at, open_w, para_from = i, w, i
         else:
+            prv2 = text[i - 2 : i]
+            if r == "open" and text[i] == STRAIGHT and len(prv2) == 2 and prv2[0] in ".!?" and prv2[1] == " ":
+                continue  # '... situations. "But this ...': a new paragraph of the same quote, run on
             if r in ("close", "amb") or (r == "open" and text[i] == STRAIGHT):
                 spans.append((open_at, i, open_at + open_w, i))
                 open_at = None
@@ -207,6 +216,9 @@ class _DocIndex:
             for i in range(m.tok_start, m.tok_end):
                 self.ment_by_tok[i] = m
         self.person_keys = person_keys  # mention key -> voted doc-local label
+        self.key_count: dict[str, int] = {}
+        for m in mentions:
+            self.key_count[m.key] = self.key_count.get(m.key, 0) + 1
         self.sents = list(doc.sents)
         self.sent_starts = [s.start for s in self.sents]
         self.quote_tok = bytearray(len(doc))  # 1 where a token is inside quotation marks
@@ -230,6 +242,8 @@ class _DocIndex:
 
 
 def _is_cue(t: Token) -> bool:
+    if t.i >= 2 and t.doc[t.i - 1].text == "-" and t.doc[t.i - 2].lower_ == "so":
+        return False  # "so-called"
     if t.lower_ in SPEECH_FORMS and is_verb(t):
         return True
     if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
@@ -255,9 +269,15 @@ def _subject_of(v: Token) -> Token | None:
     cur = v
     for _ in range(3):
         for c in cur.children:
-            if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("that", "which", "who"):
-                if c.dep_ == "nsubjpass" and lemma(cur) in ("say", "report"):
-                    return None  # "is said to", "was reported"
+            if c.dep_ == "nsubjpass":
+                # "is described as", "was reported": the subject is not the speaker; the agent is
+                for a in cur.children:
+                    if a.dep_ == "agent":
+                        for g in a.children:
+                            if g.dep_ == "pobj":
+                                return g
+                return None
+            if c.dep_ == "nsubj" and c.lower_ not in ("that", "which", "who"):
                 return c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
             return cur.head
@@ -317,10 +337,15 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
             continue
         if ix.quote_tok[m.tok_start]:
             continue
+        bonus = 0.0
         if gender is not None:
             g = _gender_of_cluster(ix, m)
             if g is not None and g != gender:
                 continue
+            if g == gender:
+                bonus += 1.0
+        if want == "ORG" and ix.key_count.get(m.key, 0) >= 2:
+            bonus += 1.0
         head = ix.doc[m.tok_end - 1]
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
@@ -328,9 +353,34 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
         score = -float(d) + (2.0 if subj else 0.0) + (3.0 if (id(m) in speakers or m.key in speaker_keys) else 0.0)
         if head.dep_ == "poss":
             score -= 0.5
+        score += bonus
         if score > best_score:
             best, best_score = m, score
     return best
+
+
+def _same_head_antecedent(ix: _DocIndex, subj: Token):
+    """An earlier mention of the same head noun ('a UKIP spokesman' ... 'the spokesman')."""
+    doc = ix.doc
+    lo = ix.sents[max(ix.sent_of(subj.i) - 6, 0)].start
+    for i in range(subj.i - 1, lo - 1, -1):
+        t = doc[i]
+        if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
+            continue
+        dets = [c.lower_ for c in t.children if c.dep_ == "det"]
+        sub = [x for x in t.subtree if abs(x.i - t.i) <= 6]
+        for x in sub:
+            m = ix.ment_by_tok.get(x.i)
+            if m is not None and ix.label_of(m) == "PERSON" and x.dep_ in ("appos", "compound", "conj") or (
+                m is not None and ix.label_of(m) == "PERSON" and x.head.i == t.i
+            ):
+                return doc[sub[0].i : sub[-1].i + 1].text, m
+        if dets and dets[0] in ("a", "an") or not dets:
+            a, b = sub[0].i, sub[-1].i + 1
+            while b > a and doc[b - 1].is_punct:
+                b -= 1
+            return doc[a:b].text, None
+    return None
 
 
 def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
@@ -368,14 +418,17 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             am = ix.ment_by_tok.get(t.i)
             if am is not None and ix.label_of(am) == "PERSON":
                 return phrase, am
-    if _noun_lemma(subj) in PERSON_ROLE_NOUNS and subj.tag_.startswith("NN"):
-        dets = [c for c in subj.children if c.dep_ in ("det", "poss")]
-        if any(d.lower_ == "the" for d in dets) and not any(
-            ix.ment_by_tok.get(t.i) is not None for t in sub
-        ):
+    definite = any(c.lower_ in ("the", "this", "that") for c in subj.children if c.dep_ == "det")
+    has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub)
+    nl = _noun_lemma(subj)
+    if definite and not has_ment and subj.tag_.startswith("NN"):
+        # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
+        ante = _same_head_antecedent(ix, subj)
+        if ante is not None:
+            return ante
+        if nl in PERSON_ROLE_NOUNS or nl.endswith("-old") or nl.endswith("er") and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
-    if _noun_lemma(subj) in ORG_NOUNS and any(c.lower_ == "the" for c in subj.children):
-        if not any(ix.ment_by_tok.get(t.i) is not None for t in sub):
+        if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
     return phrase, None
 
@@ -466,26 +519,38 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             q.cue = _cue_text(cue_tok)
             q.cue_i = cue_tok.i
             q.extra["cue_pos"] = cue_tok.idx
-            subj = _subject_of(cue_tok)
+        elif kind == "direct" and prev is not None and (split_cont or _near_previous(text, prev, om)):
+            q.extra["inherit"] = True  # continuation of the previous quote's speaker
+            if split_cont:
+                q.cue = prev.cue
+        quotes.append(q)
+        prev = q
+    indirect = _indirect_quotes(ix, quotes)
+    # speakers, in document order (earlier speakers are salient antecedents for later pronouns)
+    last_marked: Quote | None = None
+    for q in sorted(quotes + indirect, key=lambda q: (q.extra.get("cue_pos", q.start) if q.kind == "indirect" else q.start)):
+        if q.cue_i is not None:
+            subj = _subject_of(ix.doc[q.cue_i])
             if subj is not None:
                 st, sm = _speaker(ix, subj)
                 q.speaker_text = st
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
-                    ix.speakers.append((cs, sm))
-        elif kind == "direct" and prev is not None and (split_cont or _near_previous(text, prev, om)):
-            # continuation of the previous speaker's quote
-            q.speaker_text, q.speaker_start, q.speaker_end = prev.speaker_text, prev.speaker_start, prev.speaker_end
-            if split_cont:
-                q.cue = prev.cue
-        quotes.append(q)
-        prev = q
+                    ix.speakers.append((q.start, sm))
+        elif q.extra.get("inherit") and last_marked is not None:
+            q.speaker_text, q.speaker_start, q.speaker_end = (
+                last_marked.speaker_text,
+                last_marked.speaker_start,
+                last_marked.speaker_end,
+            )
+        if q.kind != "indirect":
+            last_marked = q
     if MERGE_SPLIT_QUOTES:
         quotes = _merge_split(text, quotes)
     for q in quotes:
         if q.kind == "mixed" and q.cue_i is not None:
             _extend_mixed(ix, q)
-    quotes.extend(_indirect_quotes(ix, quotes))
+    quotes.extend(indirect)
     quotes.sort(key=lambda q: q.start)
     return quotes
 
@@ -561,7 +626,7 @@ def _extend_mixed(ix: _DocIndex, q: Quote) -> None:
 
 def _near_previous(text: str, prev: Quote, om: int) -> bool:
     """The quote opens in the same or the next paragraph after the previous quote."""
-    if prev.speaker_text is None:
+    if prev.cue_i is None and not prev.extra.get("inherit"):
         return False
     gap = text[prev.mark_close : om]
     return gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1 and len(gap) < 400
@@ -601,6 +666,15 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                 h = t.head
                 l = h.left_edge.i
                 content = (l, t.left_edge.i)
+        needs_verb = True
+        if content is None and ACT_FORMS.get(t.lower_) and is_verb(t) and any(c.dep_ == "nsubj" for c in t.children):
+            # speech acts with a nominal object: "called for X", "urged X to ...", "accused X of ..."
+            for c in t.children:
+                if c.dep_ in ("dobj", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("for", "on", "about")):
+                    if c.i > t.i:
+                        content = (c.left_edge.i if c.dep_ != "prep" else c.i + 1, c.right_edge.i + 1)
+                        needs_verb = False
+                        break
         if content is None:
             continue
         a, b = content
@@ -611,7 +685,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             b -= 1
         if b - a < 3:
             continue
-        if not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
+        if needs_verb and not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
             continue
         if any(ix.quote_tok[i] for i in range(a, b)):
             continue  # covered by a mixed/direct quote
@@ -619,12 +693,6 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
         if t.i in used and any(q.start <= ce and cs <= q.end for q in direct):
             continue
         q = Quote(start=cs, end=ce, kind="indirect", cue=_cue_text(t), cue_i=t.i)
-        subj = _subject_of(t)
-        if subj is not None:
-            st, sm = _speaker(ix, subj)
-            q.speaker_text = st
-            if sm is not None:
-                q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
-                ix.speakers.append((cs, sm))
+        q.extra["cue_pos"] = t.idx
         out.append(q)
     return out

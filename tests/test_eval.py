@@ -1,0 +1,87 @@
+"""`news-etl eval`: scoring rules and the figures on the project's own gold (real spaCy model)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from etl import eval as ev
+
+GOLD = Path(__file__).parent / "gold"
+
+
+def test_word_overlap_and_matching():
+    a = ev.words("We’re not going into Syria")
+    b = ev.words('"We\'re not going into Syria",')
+    assert ev.overlaps(a, b) == 1.0
+    pairs = ev.match([ev.words("a b c d"), ev.words("a b")], [ev.words("a b c d")])
+    assert pairs == [(0, 0)]  # one-to-one: the best prediction wins
+
+
+def test_speaker_rule():
+    assert ev.speaker_ok("Lavrov", "Sergey Lavrov")
+    assert ev.speaker_ok("Russian Federation", "Russia")  # substring, as the README says
+    assert ev.speaker_ok("Russia", "Russia")
+    assert ev.speaker_ok(None, None) and not ev.speaker_ok("he", "Donald Trump")
+    assert not ev.speaker_ok("Trump", None)
+
+
+def test_ignore_and_unscored(tmp_path):
+    text = 'Polls show Clinton ahead. "We will win," Trump said.'
+    doc = {
+        "doc_id": "x",
+        "text": text,
+        "quotes": [{"start": 27, "end": 39, "text": "We will win,", "kind": "direct", "speaker": None, "speaker_unscored": True}],
+        "ignore": ["Clinton ahead"],
+    }
+    p = tmp_path / "g.jsonl"
+    p.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    res = ev.run_eval(p)
+    assert res["quotes"]["recall"] == 1.0
+    assert res["quotes"]["n_speaker_scored"] == 0
+
+
+@pytest.fixture(scope="module")
+def seed_result():
+    return ev.run_eval(GOLD / "seed.jsonl")
+
+
+def test_contract_keys(seed_result):
+    r = seed_result
+    assert r["docs"] == 1
+    assert {"precision", "recall", "f1", "speaker_accuracy", "by_kind"} <= set(r["quotes"])
+    assert {"precision", "recall", "f1", "canonical_accuracy"} <= set(r["entities"])
+
+
+def test_seed_targets(seed_result):
+    q, e = seed_result["quotes"], seed_result["entities"]
+    assert q["f1"] >= 0.90
+    assert q["speaker_accuracy"] >= 0.80
+    assert e["canonical_accuracy"] >= 0.90
+    assert e["recall"] >= 0.90
+
+
+def test_corpus_gold_targets():
+    r = ev.run_eval(GOLD / "corpus_gold.jsonl")
+    assert r["docs"] >= 15
+    assert r["quotes"]["f1"] >= 0.85
+    assert r["quotes"]["speaker_accuracy"] >= 0.85
+    assert r["entities"]["canonical_accuracy"] >= 0.88
+
+
+def test_corpus_gold_offsets_valid():
+    for line in (GOLD / "corpus_gold.jsonl").read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        assert d["source"].startswith("shared/corpus/news/")
+        for q in d["quotes"]:
+            assert d["text"][q["start"] : q["end"]] == q["text"]
+
+
+def test_main_prints_json_last(capsys):
+    rc = ev.main(["--gold", str(GOLD / "seed.jsonl"), "--limit", "1"])
+    assert rc == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    last = json.loads(out[-1])
+    assert set(last) >= {"quotes", "entities", "docs"}
+    assert any(line.startswith("quotes   direct") for line in out)

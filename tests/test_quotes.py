@@ -1,0 +1,123 @@
+"""Quote extraction on the seed article and on small constructed cases (real spaCy model)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from etl.nlp import annotate
+from etl.nlp.canonical import ALIAS_SCHEMA, canonicalise, link_speakers
+from etl.nlp.quotes import find_quote_spans
+
+GOLD = Path(__file__).parent / "gold"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    d = json.loads((GOLD / "seed.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    arts = pl.DataFrame({"article_id": ["seed"], "text": [d["text"]]})
+    mentions, quotes = annotate(arts)
+    mw, ents, _ = canonicalise(mentions, pl.DataFrame(schema=ALIAS_SCHEMA))
+    q = link_speakers(quotes, mw).join(
+        ents.select("entity_id", pl.col("name").alias("speaker_name")),
+        left_on="speaker_entity_id",
+        right_on="entity_id",
+        how="left",
+    )
+    return d["text"], q
+
+
+def _one(q: pl.DataFrame, text: str) -> dict:
+    rows = q.filter(pl.col("text").str.contains(text, literal=True)).to_dicts()
+    assert rows, f"no quote containing {text!r}"
+    return rows[0]
+
+
+def test_offsets_index_the_text(seed):
+    text, q = seed
+    assert q.height >= 15
+    for r in q.iter_rows(named=True):
+        assert text[r["start_char"] : r["end_char"]] == r["text"]
+        assert r["kind"] in ("direct", "mixed", "indirect")
+
+
+def test_direct_quote_trump_told(seed):
+    _, q = seed
+    r = _one(q, "We're not going into Syria")
+    assert r["kind"] == "direct"
+    assert r["cue"] == "told"
+    assert r["text"] == "We're not going into Syria"
+    assert "Trump" in r["speaker_name"]
+
+
+def test_pronoun_speaker_resolved_through_saying_colon(seed):
+    _, q = seed
+    r = _one(q, "Are we going to get involved with Syria? No")
+    assert r["kind"] == "direct" and r["cue"] == "saying"
+    assert r["speaker_text"] == "he"
+    assert "Trump" in r["speaker_name"]
+
+
+def test_mixed_quote_and_surname_speaker(seed):
+    _, q = seed
+    r = _one(q, "a very open, candid and frank exchange")
+    assert r["kind"] == "mixed" and r["cue"] == "said"
+    assert r["speaker_name"] == "Rex Tillerson"
+
+
+def test_indirect_org_speaker_and_title(seed):
+    _, q = seed
+    cnn = _one(q, "It was an icy start")
+    assert cnn["kind"] == "indirect" and cnn["cue"] == "reported" and cnn["speaker_name"] == "CNN"
+    putin = _one(q, "Damascus had given up its chemical weapons stocks")
+    assert putin["kind"] == "indirect" and putin["speaker_text"] == "Mr Putin"
+    assert putin["speaker_name"] == "Vladimir Putin"
+
+
+def test_missing_space_after_mark_splits_two_quotes(seed):
+    _, q = seed
+    a = _one(q, "the smuggling of sarin")
+    b = _one(q, "Two litres of sarin were transported")
+    assert a["end_char"] < b["start_char"]
+    assert "Ja'afari" in b["speaker_name"]
+
+
+def test_quote_without_cue_has_null_speaker(seed):
+    _, q = seed
+    r = _one(q, "further clarify areas of sharp difference")
+    assert r["speaker_text"] is None and r["speaker_entity_id"] is None
+
+
+def test_find_quote_spans_marks():
+    t = 'He said: “We will win.” Then "it\'s over," she added.'
+    assert [t[cs:ce] for _, _, cs, ce in find_quote_spans(t)] == ["We will win.", "it's over,"]
+    # a quote continued in the next paragraph (opening mark, no closing mark before the break)
+    t = '"First part.\n\n"Second part," he said.'
+    spans = find_quote_spans(t)
+    assert len(spans) == 1 and t[spans[0][2] : spans[0][3]].endswith("Second part,")
+    # run-on paragraphs of one quote: '... situations. "But ...'
+    t = 'He said: "I have not. "But this is new. "I am ready."'
+    spans = find_quote_spans(t)
+    assert len(spans) == 1 and t[spans[0][2] : spans[0][3]].endswith("I am ready.")
+    # doubled apostrophes (NYT style)
+    t = "''You'd think so,'' said Mr. Holtz."
+    assert [t[cs:ce] for _, _, cs, ce in find_quote_spans(t)] == ["You'd think so,"]
+
+
+def test_split_quote_and_scare_quotes():
+    text = (
+        "Acme chief executive John Smith said the results were strong.\n\n"
+        '"We had a very good year," Mr Smith said. "Next year will be even better."\n\n'
+        'The so-called "miracle" product sold well in Europe last year.'
+    )
+    _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    texts = q.get_column("text").to_list()
+    assert not any(t == "miracle" for t in texts)  # scare quote, no reporting verb
+    direct = q.filter(pl.col("kind") == "direct").to_dicts()
+    assert len(direct) == 1  # the quote split around its attribution is one quote
+    assert direct[0]["text"].startswith("We had a very good year") and direct[0]["text"].endswith("even better.")
+    assert direct[0]["speaker_text"] == "Mr Smith"
+    ind = q.filter(pl.col("kind") == "indirect").get_column("text").to_list()
+    assert "the results were strong" in ind
