@@ -250,12 +250,21 @@ def validate(run_dir: str) -> dict:
     tables = {t: pl.read_parquet(rd / f"{t}.parquet") for t in STAGED_TABLES if (rd / f"{t}.parquet").exists()}
     deleted = set(_read(rd / "deleted.parquet", {"article_id": pl.String})["article_id"].to_list())
     existing = [a for a in article_state(Path(p["warehouse"]))["article_id"].to_list() if a not in deleted]
-    good, quarantine = validate_tables(tables, existing, expected_articles=p["n_new"] + p["n_changed"])
+    good, quarantine, docs = validate_tables(tables, existing, expected_articles=p["n_new"] + p["n_changed"],
+                                             docs_dir=data_docs_dir(Path(p["warehouse"])), run_name=p["run_id"])
     out = rd / "validated"
     for name, df in good.items():
         _write(df, out / f"{name}.parquet")
     _write(quarantine, out / "quarantine.parquet")
-    return {"checked": {t: df.height for t, df in tables.items()}, "quarantined": quarantine.height}
+    if docs:
+        log.info("Great Expectations Data Docs: %s", docs)
+    return {"checked": {t: df.height for t, df in tables.items()}, "quarantined": quarantine.height,
+            "data_docs": str(docs) if docs else None}
+
+
+def data_docs_dir(warehouse: Path) -> Path:
+    """Great Expectations Data Docs live beside the warehouse they describe."""
+    return warehouse.parent / "data_docs"
 
 
 def load(run_dir: str, run_id: str) -> dict:
@@ -290,6 +299,8 @@ def summary(warehouse: str | None = None, run_id: str | None = None) -> str:
         "rows: " + ", ".join(f"{t}={n}" for t, n in counts.iter_rows()),
         f"warehouse: {wh}",
     ]
+    if (docs := data_docs_dir(wh) / "index.html").exists():
+        lines.append(f"data docs: {docs}")
     return "\n".join(lines)
 
 

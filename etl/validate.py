@@ -38,14 +38,24 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
 
 
-def _context():
+def _context(docs_dir: Path | None):
+    """Ephemeral GX context (nothing written to a GX project folder) with a Data Docs site in docs_dir."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    if docs_dir is not None:
+        ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
     return ctx
+
+
+DOCS_SITE = "news_etl"
 
 
 def load_suite(table: str):
@@ -77,17 +87,25 @@ def _with_offset_checks(df: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
 class Validator:
     """Runs the suites on one run's staged tables with one ephemeral GX context."""
 
-    def __init__(self) -> None:
-        self.ctx = _context()
+    def __init__(self, docs_dir: Path | None = None, run_name: str | None = None) -> None:
+        self.docs_dir = docs_dir
+        self.run_name = run_name
+        self.ctx = _context(docs_dir)
         self.source = self.ctx.data_sources.add_pandas("news_etl")
 
     def check(self, table: str, df: pl.DataFrame, params: dict) -> Outcome:
-        asset = self.source.add_dataframe_asset(table)
-        batch = asset.add_batch_definition_whole_dataframe(f"{table}_batch").get_batch(
-            batch_parameters={"dataframe": df.to_pandas(use_pyarrow_extension_array=False)}
+        import great_expectations as gx
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        batch_def = self.source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
+        suite = self.ctx.suites.add(load_suite(table))
+        definition = self.ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}_before_load", data=batch_def, suite=suite))
+        result = definition.run(
+            batch_parameters={"dataframe": df.to_pandas(use_pyarrow_extension_array=False)},
+            expectation_parameters=params, result_format={"result_format": "COMPLETE"},
+            run_id=RunIdentifier(run_name=self.run_name) if self.run_name else None,
         )
-        result = batch.validate(load_suite(table), result_format={"result_format": "COMPLETE"},
-                                expectation_parameters=params)
         bad: dict[int, list[str]] = {}
         failed: list[str] = []
         for r in result.results:
@@ -114,6 +132,13 @@ class Validator:
         }, schema=_QUARANTINE_SCHEMA)
         return Outcome(df.filter(~mask), quarantined, len(result.results), failed)
 
+    def build_docs(self) -> Path | None:
+        """Render this run's validation results as HTML; return the index page."""
+        if self.docs_dir is None:
+            return None
+        self.ctx.build_data_docs(site_names=[DOCS_SITE])
+        return self.docs_dir / "index.html"
+
 
 _QUARANTINE_SCHEMA = {"table_name": pl.String, "article_id": pl.String, "reason": pl.String, "row_json": pl.String}
 
@@ -122,9 +147,10 @@ def _empty_quarantine() -> pl.DataFrame:
     return pl.DataFrame(schema=_QUARANTINE_SCHEMA)
 
 
-def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[str],
-                    expected_articles: int) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """Validate staged tables in dependency order; return (good rows per table, quarantine).
+def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[str], expected_articles: int,
+                    docs_dir: Path | None = None, run_name: str | None = None,
+                    ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Path | None]:
+    """Validate staged tables in dependency order; return (good rows per table, quarantine, Data Docs index).
 
     expected_articles is what the plan staged: a different count means rows went missing between tasks.
     """
@@ -145,7 +171,7 @@ def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[
         if df.is_empty():
             out = Outcome(df, _empty_quarantine())
         else:
-            v = v or Validator()
+            v = v or Validator(docs_dir, run_name)
             out = v.check(table, df, params)
         quarantine.append(out.quarantined)
         good[table] = out.good.drop([c for c in out.good.columns if c.startswith("_")])
@@ -158,4 +184,5 @@ def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[
             params["entity_ids"] = good["entities"]["entity_id"].to_list()
         elif table == "topics":
             params["topic_ids"] = good["topics"]["topic_id"].to_list()
-    return good, pl.concat(quarantine)
+    docs = v.build_docs() if v else None
+    return good, pl.concat(quarantine), docs

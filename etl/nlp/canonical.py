@@ -119,10 +119,6 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         c.keys[key] += 1
         c.n += 1
         c.votes.update(_label_weights(text, key, label))
-    # person-ness of each cluster (before merging)
-    def is_person(c: _Cluster) -> bool:
-        return c.fixed is None and c.votes.most_common(1)[0][0] == "PERSON" if c.votes else False
-
     # merge surnames / given names into the full name, acronyms into their expansion
     full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
     org_by_first: dict[str, list[_Cluster]] = defaultdict(list)

@@ -60,7 +60,7 @@ def _lemma_table(lemmas) -> dict[str, str]:
 
 # Speech acts whose content is an object ("called for tax cuts", "urged voters to ...").
 ACT_LEMMAS = frozenset(
-    """call urge criticise criticize blast slam accuse praise demand promise pledge vow announce deny
+    """call urge criticise criticize blast slam accuse praise demand promise pledge vow announce
     question attack condemn applaud welcome reject dismiss mock defend""".split()
 )
 SPEECH_FORMS = _lemma_table(SPEECH_LEMMAS | ACT_LEMMAS)
