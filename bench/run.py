@@ -705,11 +705,12 @@ class Bench:
         self.result["missed"] = [n for n, t in self.result["targets"].items() if t["met"] is False]
         if sizes:
             e1 = self.result["sizes"][str(sizes[0])]
-            split = {"airflow_full_run": e1["full"].get("stages")}
+            split = {}
             if "local_full" in e1:
                 split["in_process_full_run"] = e1["local_full"]["stages"]
-            split["airflow_no_change"] = e1["no_change"].get("stages")
-            split["airflow_one_edit"] = e1["one_edit"].get("stages")
+            split["full_run"] = e1["full"].get("stages")
+            split["no_change"] = e1["no_change"].get("stages")
+            split["one_edit"] = e1["one_edit"].get("stages")
             self.result["stage_split"] = {"size": sizes[0], "runner": self.ns.runner, **split}
 
     # ---- human report
@@ -743,9 +744,10 @@ class Bench:
             print(f"annotate() post-processing on top of nlp.pipe (1 process): {sc['postprocess_s_n1']} s "
                   f"(annotate/pipe words/s = {sc['annotate_over_pipe_n1']})")
         split = R.get("stage_split") or {}
-        cols = [c for c in ("in_process_full_run", "airflow_full_run", "airflow_no_change", "airflow_one_edit") if split.get(c)]
+        cols = [c for c in ("in_process_full_run", "full_run", "no_change", "one_edit") if split.get(c)]
         if cols:
-            print(f"\nseconds per stage at {split['size']}x")
+            print(f"\nseconds per stage at {split['size']}x (full_run, no_change, one_edit: runner {split['runner']}; "
+                  "stage = the etl.stages function's own time)")
             names = list(dict.fromkeys(n for c in cols for n in split[c]))
             print(f"{'stage':>40} " + " ".join(f"{c:>20}" for c in cols))
             for n in names:

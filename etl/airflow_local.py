@@ -281,9 +281,17 @@ class ApiClient:
         data = self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{q}/taskInstances/{task_id}/logs/{try_number}"
                                 f"?map_index={map_index}&full_content=true")
         content = data.get("content", data.get("text", ""))
-        if isinstance(content, list):  # structured log lines
-            return "\n".join(c.get("event", "") if isinstance(c, dict) else str(c) for c in content)
-        return str(content)
+        if not isinstance(content, list):
+            return str(content)
+        lines = []
+        for c in content:  # structured log lines: the message is "event", an exception "error_detail"
+            if not isinstance(c, dict):
+                lines.append(str(c))
+                continue
+            lines.append(str(c.get("event", "")))
+            for err in c.get("error_detail") or []:
+                lines.append(f"{err.get('exc_type')}: {err.get('exc_value')}")
+        return "\n".join(lines)
 
     def wait_run(self, run_id: str, timeout: float = 600, dag_id: str = DAG_ID,
                  services: Services | None = None) -> dict:

@@ -26,14 +26,28 @@ class InputFolderMissing(PermanentError, NotADirectoryError):
     pass
 
 
+class PathNotAllowed(PermanentError, PermissionError):
+    pass
+
+
+def _allowed(path: Path, what: str) -> Path:
+    """With NEWS_ETL_ALLOWED_ROOTS set (production), Params may only name paths inside those folders."""
+    roots = [Path(r).expanduser().resolve() for r in os.environ.get("NEWS_ETL_ALLOWED_ROOTS", "").split(os.pathsep) if r]
+    if roots and not any(path.is_relative_to(r) for r in roots):
+        raise PathNotAllowed(f"{what} {path} is outside the allowed folders (NEWS_ETL_ALLOWED_ROOTS)")
+    return path
+
+
 def input_dir(param: str | None = None) -> Path:
     """The drop folder: the DAG Param, else NEWS_ETL_INPUT, else the project's seeds/."""
-    return Path(param or os.environ.get("NEWS_ETL_INPUT") or DEFAULT_INPUT).expanduser().resolve()
+    return _allowed(Path(param or os.environ.get("NEWS_ETL_INPUT") or DEFAULT_INPUT).expanduser().resolve(),
+                    "input folder")
 
 
 def warehouse_path(param: str | None = None) -> Path:
     """The DuckDB file: the DAG Param, else NEWS_ETL_WAREHOUSE, else warehouse/news.duckdb."""
-    return Path(param or os.environ.get("NEWS_ETL_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+    return _allowed(Path(param or os.environ.get("NEWS_ETL_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve(),
+                    "warehouse")
 
 
 def staging_dir(warehouse: Path, run_id: str) -> Path:
