@@ -103,8 +103,12 @@ def set_password(home: Path, user: str, password: str) -> Path:
     return path
 
 
+# Writes airflow.cfg first (the `airflow` CLI does that; a bare import does not): without it every
+# component would invent its own JWT secret and the tasks' execution-API calls would be refused.
 _PREPARE = """
 import sys
+from airflow.configuration import write_default_airflow_configuration_if_needed
+write_default_airflow_configuration_if_needed()
 from airflow.utils import db
 from airflow.models.pool import Pool
 db.initdb()

@@ -311,6 +311,16 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
         .select("alias", "label", "entity_id", "name")
         .sort("alias", "entity_id")
     )
+    # An alias naming two entities in this batch (two different "Thompson"s) is ambiguous: it keeps
+    # its known entity if it had one, and otherwise is not recorded, so later bare mentions stay apart.
+    if known is not None and known.height:
+        known_pairs = known.select("alias", "label", pl.col("entity_id").alias("_known"))
+        aliases = aliases.join(known_pairs, on=["alias", "label"], how="left")
+    else:
+        aliases = aliases.with_columns(pl.lit(None, pl.String).alias("_known"))
+    aliases = aliases.filter(
+        (pl.len().over("alias", "label") == 1) | (pl.col("entity_id") == pl.col("_known"))
+    ).drop("_known")
     return out, ents, aliases
 
 
