@@ -110,7 +110,7 @@ def edit_target(dest: Path, files: list[Path]) -> Path:
     return dest / "copy_0" / files[0]
 
 
-_STAGE_LINE = re.compile(r"^(\S+Z)\s.*?\[DAG TEST\] (starting|end) task task_id=(\w+) map_index=(-?\d+)")
+_STAGE_LINE = re.compile(r"^(\S+Z)\s.*?\[DAG TEST\] (starting|end task) task_id=(\w+) map_index=(-?\d+)")
 _NLP_LINE = re.compile(r"nlp (shard_\d+)\S*: (\d+) articles, (\d+) words in ([\d.]+) s \((\d+) words/s, (\d+) process")
 
 
@@ -128,7 +128,7 @@ def parse_airflow_log(text: str) -> dict:
     tasks: dict[str, dict] = {}
     open_task: tuple[str, str, float] | None = None
     code_start: float | None = None
-    first_ts = last_ts = None
+    first_ts = last_ts = first_code_ts = None
     shards = []
     for line in text.splitlines():
         m = re.match(r"^(\d{4}-\d\d-\d\dT[\d:.]+Z)\s", line)
@@ -150,6 +150,7 @@ def parse_airflow_log(text: str) -> dict:
         if open_task and ts is not None:
             if code_start is None and "::endgroup::" in line:
                 code_start = ts
+                first_code_ts = first_code_ts if first_code_ts is not None else ts
             elif code_start is not None and "Done. Returned value" in line:
                 tasks.setdefault(open_task[0], {"slot_s": 0.0, "code_s": 0.0, "count": 0})["code_s"] += ts - code_start
                 code_start = None
@@ -159,7 +160,8 @@ def parse_airflow_log(text: str) -> dict:
                            "seconds": float(nm.group(4)), "processes": int(nm.group(6))})
     for t in tasks.values():
         t["slot_s"], t["code_s"] = round(t["slot_s"], 3), round(t["code_s"], 3)
-    return {"tasks": tasks, "nlp_shards": shards,
+    return {"tasks": tasks, "nlp_shards": shards, "first_log_ts": first_ts, "last_log_ts": last_ts,
+            "first_code_ts": first_code_ts,
             "log_span_s": round(last_ts - first_ts, 3) if first_ts is not None and last_ts is not None else None}
 
 
@@ -173,11 +175,20 @@ STAGE_GROUPS = {  # the issue's stage names -> DAG task ids
 }
 
 
-def stage_split(tasks: dict, wall_s: float, key: str = "code_s") -> dict:
-    """Seconds per issue stage plus what is outside the stage functions (Airflow start-up, DAG
-    parsing, per-task bookkeeping, the CLI's own summary)."""
+def stage_split(tasks: dict, wall_s: float, key: str = "code_s", before_s: float | None = None,
+                after_s: float | None = None) -> dict:
+    """Seconds per issue stage plus what is outside the stage functions. With before_s/after_s (from
+    the log's first and last timestamps) the outside part is split into start-up before the DAG run
+    (CLI, Airflow import, DAG parse), Airflow's per-task bookkeeping inside the run, and the tail
+    (CLI summary, exit)."""
     out = {name: round(sum(tasks.get(t, {}).get(key, 0.0) for t in ids), 3) for name, ids in STAGE_GROUPS.items()}
-    out["outside stages (airflow + cli)"] = round(max(wall_s - sum(out.values()), 0.0), 3)
+    outside = max(wall_s - sum(out.values()), 0.0)
+    if before_s is None or after_s is None:
+        out["outside stages (airflow + cli)"] = round(outside, 3)
+        return out
+    out["airflow: start-up until first task code"] = round(before_s, 3)
+    out["airflow: per-task bookkeeping in the run"] = round(max(outside - before_s - after_s, 0.0), 3)
+    out["airflow: after last task (cli summary, exit)"] = round(after_s, 3)
     return out
 
 
@@ -290,7 +301,7 @@ def measure(cmd: list[str], *, env: dict | None = None, log: Path | None = None,
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0, load0 = _proc_stat_busy(), os.getloadavg()[0]
     out = open(log, "w") if log else subprocess.DEVNULL
-    t0 = time.perf_counter()
+    t0, epoch0 = time.perf_counter(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
                             cwd=str(ROOT), start_new_session=True)
     sampler = TreeSampler(proc.pid)
@@ -314,7 +325,7 @@ def measure(cmd: list[str], *, env: dict | None = None, log: Path | None = None,
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     foreign = None if busy0 is None or busy1 is None else max((busy1 - busy0 - cpu) / wall, 0.0)
     return {
-        "returncode": rc, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+        "returncode": rc, "started_epoch": round(epoch0, 3), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1), "peak_pss_mb": round(sampler.peak_pss / 2**20, 1),
         "max_child_rss_mb": round(ru1.ru_maxrss / 1024, 1),  # max of any single child, ever (kB on Linux)
         "max_procs": sampler.max_procs, "rss_samples": sampler.samples,
@@ -540,7 +551,13 @@ class Bench:
             parsed = parse_airflow_log(log.read_text(errors="replace"))
             m["tasks"] = parsed["tasks"]
             m["nlp_shards"] = parsed["nlp_shards"]
-            m["stages"] = stage_split(parsed["tasks"], m["wall_s"])
+            before = after = None
+            if parsed["first_log_ts"] is not None:
+                # start-up: from launch until the first task's code runs (CLI, Airflow import, DAG
+                # parse and serialisation, dag run creation, the in-process execution API's warm-up)
+                before = max((parsed["first_code_ts"] or parsed["first_log_ts"]) - m["started_epoch"], 0.0)
+                after = max(m["started_epoch"] + m["wall_s"] - parsed["last_log_ts"], 0.0)
+            m["stages"] = stage_split(parsed["tasks"], m["wall_s"], before_s=before, after_s=after)
             m["stages_airflow_slot"] = stage_split(parsed["tasks"], m["wall_s"], key="slot_s")
         else:
             m = run_worker({"mode": "stages", "input": str(corpus_dir), "warehouse": str(wh),
@@ -749,9 +766,9 @@ class Bench:
             print(f"\nseconds per stage at {split['size']}x (full_run, no_change, one_edit: runner {split['runner']}; "
                   "stage = the etl.stages function's own time)")
             names = list(dict.fromkeys(n for c in cols for n in split[c]))
-            print(f"{'stage':>40} " + " ".join(f"{c:>20}" for c in cols))
+            print(f"{'stage':>62} " + " ".join(f"{c:>20}" for c in cols))
             for n in names:
-                print(f"{n:>40} " + " ".join(f"{split[c].get(n, float('nan')):>20.1f}" for c in cols))
+                print(f"{n:>62} " + " ".join(f"{split[c].get(n, float('nan')):>20.1f}" for c in cols))
         r = R["ratios"]
         print()
         parts = []

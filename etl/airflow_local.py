@@ -80,6 +80,7 @@ def service_env(port: int = DEFAULT_PORT, *, host: str = "127.0.0.1", log_server
     if log_server_port:
         env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(log_server_port)
     env.setdefault("AIRFLOW__API__WORKERS", "1")
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", "8")  # LocalExecutor worker processes; the DAG needs <= 4
     env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", f"{user}:admin")
     # Pick up a new or edited DAG file within seconds rather than minutes.
     env.setdefault("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "10")

@@ -63,7 +63,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     args = ["dags", "test", DAG_ID, "--conf", json.dumps(conf)]
     proc = _airflow(*args, env=env, quiet=not ns.verbose)
-    run = _latest_run(Path(conf["warehouse"]), started)
+    run = _latest_run(conf["warehouse"], started)
     if proc.returncode != 0 or run is None or run["status"] != "success":
         print(f"news_etl run FAILED (airflow exit code {proc.returncode}); rerun with --verbose or see "
               f"{env['AIRFLOW_HOME']}/logs", file=sys.stderr)
@@ -72,7 +72,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _latest_run(warehouse: Path, since: datetime) -> dict | None:
+def _latest_run(warehouse: Path | str, since: datetime) -> dict | None:
     from etl.load import query
 
     try:
@@ -92,12 +92,17 @@ def cmd_summary(ns: argparse.Namespace) -> int:
 
 def cmd_sql(ns: argparse.Namespace) -> int:
     """Read-only DuckDB shell (interactive), or one query printed as a table."""
+    from etl.load import lake_attach_sql
+
     wh = config.warehouse_path(ns.warehouse)
-    if not wh.exists():
+    cli = Path(sys.executable).parent / "duckdb"
+    if config.is_lake(wh):
+        args = [str(cli), "-cmd", lake_attach_sql(str(wh))]
+    elif not Path(wh).exists():
         print(f"no warehouse at {wh}; run `make run` first", file=sys.stderr)
         return 1
-    cli = Path(sys.executable).parent / "duckdb"
-    args = [str(cli), "-readonly", str(wh)]
+    else:
+        args = [str(cli), "-readonly", str(wh)]
     if ns.query:
         args += ["-c", ns.query]
     return subprocess.run(args, check=False).returncode

@@ -44,16 +44,39 @@ def input_dir(param: str | None = None) -> Path:
                     "input folder")
 
 
-def warehouse_path(param: str | None = None) -> Path:
-    """The DuckDB file: the DAG Param, else NEWS_ETL_WAREHOUSE, else warehouse/news.duckdb."""
-    return _allowed(Path(param or os.environ.get("NEWS_ETL_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve(),
-                    "warehouse")
+LAKE_PREFIX = "ducklake:"
 
 
-def staging_dir(warehouse: Path, run_id: str) -> Path:
-    """Per-run folder for Parquet handed between tasks, beside the warehouse file."""
+def is_lake(target: str | Path) -> bool:
+    """A DuckLake catalog (e.g. 'ducklake:postgres:dbname=news host=db') rather than a DuckDB file."""
+    return str(target).startswith(LAKE_PREFIX)
+
+
+def warehouse_path(param: str | None = None) -> Path | str:
+    """The warehouse: the DAG Param, else NEWS_ETL_WAREHOUSE, else warehouse/news.duckdb.
+    A value starting with 'ducklake:' selects the DuckLake backend and is returned as is."""
+    value = param or os.environ.get("NEWS_ETL_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
+    if is_lake(value):
+        return value
+    return _allowed(Path(value).expanduser().resolve(), "warehouse")
+
+
+def work_dir(warehouse: Path | str) -> Path:
+    """Local folder for staging and Data Docs: beside the DuckDB file, or NEWS_ETL_WORK_DIR for DuckLake."""
+    if is_lake(warehouse):
+        return Path(os.environ.get("NEWS_ETL_WORK_DIR") or PROJECT_ROOT / "warehouse").resolve()
+    return Path(warehouse).parent
+
+
+def lake_data_path() -> Path:
+    """Where DuckLake writes its Parquet data files."""
+    return Path(os.environ.get("NEWS_ETL_DUCKLAKE_DATA") or PROJECT_ROOT / "warehouse" / "lake").resolve()
+
+
+def staging_dir(warehouse: Path | str, run_id: str) -> Path:
+    """Per-run folder for Parquet handed between tasks."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    return warehouse.parent / "staging" / safe
+    return work_dir(warehouse) / "staging" / safe
 
 
 def pause_point(name: str) -> None:

@@ -8,6 +8,7 @@ the same run is a no-op. Staged Parquet goes into DuckDB through `read_parquet`,
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +18,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from etl import config
 from etl.config import SQL_DIR, PermanentError, pause_point
 
 BUSY_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
+Target = Path | str  # a DuckDB file, or a 'ducklake:...' catalog (see etl.config.is_lake)
 
 
 class WarehouseBusy(RuntimeError):
@@ -34,21 +37,55 @@ def _sql_files(folder: str) -> list[Path]:
     return sorted((SQL_DIR / folder).glob("*.sql"))
 
 
+def _extension(name: str) -> Path:
+    """DuckDB extensions ship in PyPI packages (duckdb-ext-*): loaded by path, never downloaded."""
+    import duckdb_ext
+
+    base = Path(duckdb_ext.__path__[0]) / "extensions" / f"v{duckdb.__version__}"
+    found = sorted(base.glob(f"*/{name}.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"DuckDB extension {name} for DuckDB {duckdb.__version__} not found under {base}")
+    return found[0]
+
+
+def _open(target: Target, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not config.is_lake(target):
+        return duckdb.connect(str(target), read_only=read_only)
+    con = duckdb.connect()
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    for ext in ("postgres_scanner", "ducklake"):
+        con.execute(f"LOAD '{_extension(ext)}'")
+    data = config.lake_data_path()
+    data.mkdir(parents=True, exist_ok=True)
+    ro = ", READ_ONLY" if read_only else ""
+    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS warehouse (DATA_PATH '{data}/'{ro})")
+    con.execute("USE warehouse")
+    return con
+
+
+def lake_attach_sql(target: str, read_only: bool = True) -> str:
+    """The statements that open a DuckLake warehouse in a DuckDB shell (for `make sql`)."""
+    ro = ", READ_ONLY" if read_only else ""
+    return (f"LOAD '{_extension('postgres_scanner')}'; LOAD '{_extension('ducklake')}'; "
+            f"ATTACH '{target}' AS warehouse (DATA_PATH '{config.lake_data_path()}/'{ro}); USE warehouse;")
+
+
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(target: Target, *, read_only: bool = False, wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for another process's lock up to wait_s, then fail clearly."""
     deadline = time.monotonic() + wait_s
     delay = 0.2
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _open(target, read_only)
             break
         except duckdb.IOException as exc:
             if not any(m in str(exc) for m in BUSY_MARKERS):
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
-                    f"warehouse {path} is busy: another process holds its lock (waited {wait_s:.0f} s)"
+                    f"warehouse {target} is busy: another process holds its lock (waited {wait_s:.0f} s)"
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
@@ -58,9 +95,30 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = 60.0) -> Ite
         con.close()
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def exists(target: Target) -> bool:
+    """A DuckDB file exists or not; a DuckLake catalog exists once its first load created it."""
+    if not config.is_lake(target):
+        return Path(target).exists()
+    try:
+        with connect(target, read_only=True):
+            return True
+    except duckdb.InvalidInputException as exc:
+        if "does not exist" in str(exc):
+            return False
+        raise
+
+
+def _portable(sql: str, lake: bool) -> str:
+    """DuckLake has no PRIMARY KEY constraints: the loads below never rely on them, so drop them there."""
+    if not lake:
+        return sql
+    sql = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", sql)
+    return re.sub(r"\s+PRIMARY KEY", "", sql)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     for f in _sql_files("tables"):
-        con.execute(f.read_text())
+        con.execute(_portable(f.read_text(), lake))
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -68,53 +126,53 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f.read_text())
 
 
-def query(path: Path, sql: str, params: list | None = None, wait_s: float = 60.0) -> pl.DataFrame:
+def query(target: Target, sql: str, params: list | None = None, wait_s: float = 60.0) -> pl.DataFrame:
     """Read-only query; an absent warehouse reads as empty (first run)."""
-    if not path.exists():
+    if not exists(target):
         return pl.DataFrame()
-    with connect(path, read_only=True, wait_s=wait_s) as con:
+    with connect(target, read_only=True, wait_s=wait_s) as con:
         return con.execute(sql, params or []).pl()
 
 
-def _table_exists(path: Path, table: str) -> bool:
-    if not path.exists():
+def _table_exists(target: Target, table: str) -> bool:
+    if not exists(target):
         return False
-    return not query(path, "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]).is_empty()
+    sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_catalog = current_database()"
+    return not query(target, sql, [table]).is_empty()
 
 
-def article_state(path: Path) -> pl.DataFrame:
+def article_state(target: Target) -> pl.DataFrame:
     """article_id -> content_sha256 of what is loaded: the baseline for incremental runs."""
     empty = pl.DataFrame(schema={"article_id": pl.String, "content_sha256": pl.String})
-    if not _table_exists(path, "articles"):
+    if not _table_exists(target, "articles"):
         return empty
-    return query(path, "SELECT article_id, content_sha256 FROM articles")
+    return query(target, "SELECT article_id, content_sha256 FROM articles")
 
 
-def known_aliases(path: Path) -> pl.DataFrame:
+def known_aliases(target: Target) -> pl.DataFrame:
     """The alias table the canonicaliser reuses so entity ids stay stable."""
     empty = pl.DataFrame(schema={"alias": pl.String, "label": pl.String, "entity_id": pl.String, "name": pl.String})
-    if not _table_exists(path, "entity_aliases"):
+    if not _table_exists(target, "entity_aliases"):
         return empty
-    return query(path, """SELECT a.alias, a.label, a.entity_id, e.name
-                          FROM entity_aliases a JOIN entities e USING (entity_id)""")
+    return query(target, """SELECT a.alias, a.label, a.entity_id, e.name
+                            FROM entity_aliases a JOIN entities e USING (entity_id)""")
 
 
-def latest_success(con_or_path: duckdb.DuckDBPyConnection | Path) -> str | None:
+_LATEST = "SELECT run_id FROM runs WHERE status = 'success' ORDER BY finished_at DESC, run_id DESC LIMIT 1"
+
+
+def latest_success(target: Target) -> str | None:
     """run_id of the last successful load: the baseline a plan was computed against."""
-    sql = "SELECT run_id FROM runs WHERE status = 'success' ORDER BY finished_at DESC, run_id DESC LIMIT 1"
-    if isinstance(con_or_path, Path):
-        if not _table_exists(con_or_path, "runs"):
-            return None
-        df = query(con_or_path, sql)
-        return None if df.is_empty() else df.item(0, 0)
-    row = con_or_path.execute(sql).fetchone()
-    return row[0] if row else None
+    if not _table_exists(target, "runs"):
+        return None
+    df = query(target, _LATEST)
+    return None if df.is_empty() else df.item(0, 0)
 
 
-def run_loaded(path: Path, run_id: str) -> bool:
-    if not _table_exists(path, "runs"):
+def run_loaded(target: Target, run_id: str) -> bool:
+    if not _table_exists(target, "runs"):
         return False
-    return not query(path, "SELECT 1 FROM runs WHERE run_id = ? AND status = 'success'", [run_id]).is_empty()
+    return not query(target, "SELECT 1 FROM runs WHERE run_id = ? AND status = 'success'", [run_id]).is_empty()
 
 
 def _staged(run_dir: Path, name: str) -> Path | None:
@@ -122,17 +180,22 @@ def _staged(run_dir: Path, name: str) -> Path | None:
     return p if p.exists() else None
 
 
-def load_run(warehouse: Path, run_dir: Path, run_id: str, plan: dict, n_quarantined: int) -> dict:
+def _prepare(target: Target) -> None:
+    if not config.is_lake(target):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_run(warehouse: Target, run_dir: Path, run_id: str, plan: dict, n_quarantined: int) -> dict:
     """Apply a run's validated, staged tables to the warehouse in one transaction; idempotent per run_id."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _prepare(warehouse)
     v = run_dir / "validated"
     with connect(warehouse) as con:
-        ensure_schema(con)
+        ensure_schema(con, config.is_lake(warehouse))
         if con.execute("SELECT 1 FROM runs WHERE run_id = ? AND status = 'success'", [run_id]).fetchone():
             return {"loaded": False, "reason": f"run {run_id} was already loaded"}
         con.execute("BEGIN TRANSACTION")
         try:
-            base = latest_success(con)
+            base = (con.execute(_LATEST).fetchone() or [None])[0]
             if base != plan.get("base_run"):
                 raise ConcurrentRunError(
                     f"run {base} loaded {warehouse} after this run planned against {plan.get('base_run')}; "
@@ -153,6 +216,16 @@ WAREHOUSE_TABLES = ("articles", "entities", "entity_aliases", "entity_mentions",
                     "article_topics", "runs", "rejected_inputs", "quarantine")
 
 
+def _replace(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], select: str, params: list) -> None:
+    """Upsert as delete-then-insert on the key columns: the same on DuckDB files and DuckLake
+    (which has no key constraints for ON CONFLICT), and atomic inside the run's transaction."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {select}", params)
+    match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+    con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {match})")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    con.execute("DROP TABLE _incoming")
+
+
 def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, plan: dict, n_quarantined: int) -> None:
     articles, deleted = _staged(v, "articles"), _staged(run_dir, "deleted")
     touched = "SELECT article_id FROM read_parquet(?)"
@@ -161,23 +234,16 @@ def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, 
             con.execute(f"DELETE FROM {table} WHERE article_id IN ({touched})", [str(source)])
     if deleted:
         con.execute(f"DELETE FROM articles WHERE article_id IN ({touched})", [str(deleted)])
-    if articles:
-        con.execute(
-            """INSERT INTO articles BY NAME
-               SELECT *, ? AS first_run_id, ? AS last_run_id FROM read_parquet(?)
-               ON CONFLICT (article_id) DO UPDATE SET
-                 source_path = excluded.source_path, content_sha256 = excluded.content_sha256,
-                 title = excluded.title, published_at = excluded.published_at, url = excluded.url,
-                 text = excluded.text, n_words = excluded.n_words, language = excluded.language,
-                 encoding = excluded.encoding, last_run_id = excluded.last_run_id""",
-            [run_id, run_id, str(articles)],
-        )
+    if articles:  # first_run_id survives edits; last_run_id moves on
+        _replace(con, "articles", ["article_id"],
+                 """SELECT s.*, COALESCE(a.first_run_id, ?) AS first_run_id, ? AS last_run_id
+                    FROM read_parquet(?) s LEFT JOIN articles a USING (article_id)""",
+                 [run_id, run_id, str(articles)])
     if p := _staged(v, "entities"):
-        con.execute("""INSERT INTO entities BY NAME SELECT entity_id, name, label FROM read_parquet(?)
-                       ON CONFLICT (entity_id) DO UPDATE SET name = excluded.name, label = excluded.label""", [str(p)])
+        _replace(con, "entities", ["entity_id"], "SELECT entity_id, name, label FROM read_parquet(?)", [str(p)])
     if p := _staged(v, "entity_aliases"):
-        con.execute("""INSERT INTO entity_aliases BY NAME SELECT alias, label, entity_id FROM read_parquet(?)
-                       ON CONFLICT (alias, label) DO UPDATE SET entity_id = excluded.entity_id""", [str(p)])
+        _replace(con, "entity_aliases", ["alias", "label"], "SELECT alias, label, entity_id FROM read_parquet(?)",
+                 [str(p)])
     if p := _staged(v, "entity_mentions"):
         con.execute("INSERT INTO entity_mentions BY NAME SELECT * FROM read_parquet(?)", [str(p)])
     if p := _staged(v, "quotes"):
@@ -201,28 +267,23 @@ def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, 
                        SELECT ? AS run_id, source_path, reason, content_sha256 FROM read_parquet(?)""", [run_id, str(p)])
     if p := _staged(v, "quarantine"):
         con.execute("INSERT INTO quarantine BY NAME SELECT ? AS run_id, * FROM read_parquet(?)", [run_id, str(p)])
-    con.execute(
-        """INSERT INTO runs (run_id, started_at, finished_at, status, n_new, n_changed, n_deleted, n_rejected,
-                             n_unchanged, n_quarantined, input_dir, message)
-           VALUES (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 'success',
-             n_new = excluded.n_new, n_changed = excluded.n_changed, n_deleted = excluded.n_deleted,
-             n_rejected = excluded.n_rejected, n_unchanged = excluded.n_unchanged,
-             n_quarantined = excluded.n_quarantined, message = excluded.message""",
-        [run_id, plan["started_at"], datetime.now(timezone.utc).replace(tzinfo=None), plan["n_new"],
-         plan["n_changed"], plan["n_deleted"], plan["n_rejected"], plan["n_unchanged"], n_quarantined,
-         plan["input_dir"], json.dumps(plan.get("notes") or [])],
-    )
+    _replace(con, "runs", ["run_id"],
+             """SELECT ? AS run_id, CAST(? AS TIMESTAMP) AS started_at, CAST(? AS TIMESTAMP) AS finished_at,
+                       'success' AS status, ? AS n_new, ? AS n_changed, ? AS n_deleted, ? AS n_rejected,
+                       ? AS n_unchanged, ? AS n_quarantined, ? AS input_dir, ? AS message""",
+             [run_id, plan["started_at"], datetime.now(timezone.utc).replace(tzinfo=None), plan["n_new"],
+              plan["n_changed"], plan["n_deleted"], plan["n_rejected"], plan["n_unchanged"], n_quarantined,
+              plan["input_dir"], json.dumps(plan.get("notes") or [])])
 
 
-def record_failure(warehouse: Path, run_id: str, started_at: str | None, message: str) -> None:
+def record_failure(warehouse: Target, run_id: str, started_at: str | None, message: str) -> None:
     """Mark a run failed (its data was never committed) so the next morning shows why."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _prepare(warehouse)
     with connect(warehouse, wait_s=30) as con:
-        ensure_schema(con)
+        ensure_schema(con, config.is_lake(warehouse))
         con.execute(
             """INSERT INTO runs (run_id, started_at, finished_at, status, message)
-               VALUES (?, COALESCE(CAST(? AS TIMESTAMP), now()), now(), 'failed', ?)
-               ON CONFLICT (run_id) DO NOTHING""",
-            [run_id, started_at, message[:2000]],
+               SELECT ?, COALESCE(CAST(? AS TIMESTAMP), now()), now(), 'failed', ?
+               WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)""",
+            [run_id, started_at, message[:2000], run_id],
         )

@@ -172,7 +172,7 @@ def canonicalise(run_dir: str) -> dict:
     mentions, quotes = _concat_shards(rd, "mentions"), _concat_shards(rd, "quotes")
     if mentions.is_empty() and quotes.is_empty():
         return {"entities": 0, "mentions": 0, "quotes": 0}
-    known = known_aliases(Path(p["warehouse"]))
+    known = known_aliases(p["warehouse"])
     with_ids, entities, aliases = canon(mentions, known)
     quotes = link_speakers(quotes, with_ids) if not quotes.is_empty() else quotes
     _write(with_ids.select("article_id", "entity_id", "text", "label", "start_char", "end_char", "sentence_index"),
@@ -196,14 +196,14 @@ def topics(run_dir: str, n_topics: int | None = None) -> dict:
 
     rd = Path(run_dir)
     p = read_plan(rd)
-    wh = Path(p["warehouse"])
+    wh = p["warehouse"]
     if not (p["n_new"] or p["n_changed"] or p["n_deleted"] or p["full_refresh"]):
         return {"refit": False, "reason": "no article changed"}
     staged = _read(rd / "articles.parquet", ARTICLE_SCHEMA)
     touched = pl.concat([staged.select("article_id"), _read(rd / "deleted.parquet", {"article_id": pl.String})])
     keep_old = "article_id NOT IN (SELECT article_id FROM touched)"
     old_articles, old_mentions, prev_topics, prev_terms = (pl.DataFrame(),) * 4
-    if wh.exists() and not article_state(wh).is_empty():
+    if not article_state(wh).is_empty():
         old_articles = _query_with(wh, f"SELECT article_id, text FROM articles WHERE language IN ('en','und') AND {keep_old}", touched)
         old_mentions = _query_with(wh, f"""SELECT m.article_id, m.text, e.name, e.label FROM entity_mentions m
                                           JOIN entities e USING (entity_id) WHERE {keep_old}""", touched)
@@ -229,7 +229,7 @@ def topics(run_dir: str, n_topics: int | None = None) -> dict:
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def _query_with(wh: Path, sql: str, touched: pl.DataFrame) -> pl.DataFrame:
+def _query_with(wh: Path | str, sql: str, touched: pl.DataFrame) -> pl.DataFrame:
     from etl.load import connect
 
     with connect(wh, read_only=True) as con:
@@ -249,9 +249,9 @@ def validate(run_dir: str) -> dict:
     p = read_plan(rd)
     tables = {t: pl.read_parquet(rd / f"{t}.parquet") for t in STAGED_TABLES if (rd / f"{t}.parquet").exists()}
     deleted = set(_read(rd / "deleted.parquet", {"article_id": pl.String})["article_id"].to_list())
-    existing = [a for a in article_state(Path(p["warehouse"]))["article_id"].to_list() if a not in deleted]
+    existing = [a for a in article_state(p["warehouse"])["article_id"].to_list() if a not in deleted]
     good, quarantine, docs = validate_tables(tables, existing, expected_articles=p["n_new"] + p["n_changed"],
-                                             docs_dir=data_docs_dir(Path(p["warehouse"])), run_name=p["run_id"])
+                                             docs_dir=data_docs_dir(p["warehouse"]), run_name=p["run_id"])
     out = rd / "validated"
     for name, df in good.items():
         _write(df, out / f"{name}.parquet")
@@ -262,16 +262,16 @@ def validate(run_dir: str) -> dict:
             "data_docs": str(docs) if docs else None}
 
 
-def data_docs_dir(warehouse: Path) -> Path:
+def data_docs_dir(warehouse: Path | str) -> Path:
     """Great Expectations Data Docs live beside the warehouse they describe."""
-    return warehouse.parent / "data_docs"
+    return config.work_dir(warehouse) / "data_docs"
 
 
 def load(run_dir: str, run_id: str) -> dict:
     """One transaction into DuckDB; the staging folder is removed once the data is committed."""
     rd = Path(run_dir)
     p = read_plan(rd)
-    wh = Path(p["warehouse"])
+    wh = p["warehouse"]
     if run_loaded(wh, run_id):
         return {"loaded": False, "reason": "already loaded"}
     n_quarantined = _read(rd / "validated" / "quarantine.parquet").height

@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from etl.nlp import annotate
+from etl.nlp import annotate, split_text
 from etl.nlp.entities import normalise_key
-from etl.nlp.model import load_nlp
+from etl.nlp.model import CHUNK_CHARS, load_nlp
 
 GOLD = Path(__file__).parent / "gold"
 
@@ -24,7 +24,8 @@ def seed():
 def test_load_nlp_cached_and_configured():
     nlp = load_nlp()
     assert nlp is load_nlp()
-    assert nlp.max_length >= 1_000_000
+    # long texts are chunked by annotate(), so no single doc is longer than one chunk
+    assert nlp.max_length >= CHUNK_CHARS >= 50_000
     assert "ner" in nlp.pipe_names and "parser" in nlp.pipe_names
     assert "lemmatizer" not in nlp.pipe_names
 
@@ -68,3 +69,48 @@ def test_parenthetical_acronym_shares_key():
     m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
     keys = set(m.filter(pl.col("text").is_in(["UKIP", "UK Independence Party"])).get_column("key").to_list())
     assert keys == {"UK Independence Party"}
+
+
+def test_split_text_paragraph_boundaries():
+    para = "A sentence about Rex Tillerson. Another one.\n\n"
+    text = para * 10_000  # ~450k characters
+    chunks = split_text(text, max_chars=100_000)
+    assert len(chunks) >= 5
+    assert "".join(c for _, c in chunks) == text
+    for off, c in chunks:
+        assert len(c) <= 100_000 and text[off : off + len(c)] == c
+        assert off == 0 or text[off - 2 : off] == "\n\n"  # cut at a paragraph break
+    # no paragraph break: cut after a sentence, else at a space, else hard
+    t = "Word " * 50_000
+    parts = split_text(t, max_chars=60_000)
+    assert "".join(c for _, c in parts) == t and all(len(c) <= 60_000 for _, c in parts)
+    assert all(c.endswith(" ") for _, c in parts[:-1])
+    t = "x" * 250_000
+    parts = split_text(t, max_chars=100_000)
+    assert "".join(c for _, c in parts) == t and all(len(c) <= 100_000 for _, c in parts)
+    assert split_text("short") == [(0, "short")]
+
+
+def test_long_article_chunked_offsets_and_sentences():
+    d = json.loads((GOLD / "seed.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    reps = 300_000 // len(d["text"]) + 1
+    text = "\n\n".join([d["text"]] * reps)
+    assert len(text) > 300_000 > 2 * CHUNK_CHARS
+    m, q = annotate(pl.DataFrame({"article_id": ["long"], "text": [text]}))
+    for r in m.iter_rows(named=True):
+        assert text[r["start_char"] : r["end_char"]] == r["text"]
+    for r in q.iter_rows(named=True):
+        assert text[r["start_char"] : r["end_char"]] == r["text"]
+        if r["speaker_start"] is not None:
+            assert 0 <= r["speaker_start"] < r["speaker_end"] <= len(text)
+    last_off = split_text(text)[-1][0]
+    assert last_off > 0
+    tail_m = m.filter(pl.col("start_char") >= last_off)
+    assert tail_m.height > 0 and q.filter(pl.col("start_char") >= last_off).height > 0
+    # the text repeats the seed: each copy yields the same mentions (every copy lies inside one chunk
+    # or is cut at a paragraph break) and sentence indices keep increasing across the chunks
+    one, _ = annotate(pl.DataFrame({"article_id": ["seed"], "text": [d["text"]]}))
+    assert m.height >= one.height * (reps - 1)
+    si = m.get_column("sentence_index").to_list()
+    assert si == sorted(si)
+    assert si[-1] > one.get_column("sentence_index").max() * (reps - 1)

@@ -121,3 +121,15 @@ def test_split_quote_and_scare_quotes():
     assert direct[0]["speaker_text"] == "Mr Smith"
     ind = q.filter(pl.col("kind") == "indirect").get_column("text").to_list()
     assert "the results were strong" in ind
+
+
+def test_two_processes_give_identical_output():
+    """Custom components (newline_sentences, entity ruler) must work in nlp.pipe's worker processes."""
+    d = json.loads((GOLD / "seed.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    extra = [json.loads(line)["text"] for line in (GOLD / "corpus_gold.jsonl").read_text(encoding="utf-8").splitlines()[:5]]
+    texts = [d["text"], *extra, 'Line one\nLine two "We will win," Smith said.']
+    arts = pl.DataFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": texts})
+    m1, q1 = annotate(arts, n_process=1, batch_size=2)
+    m2, q2 = annotate(arts, n_process=2, batch_size=2)
+    assert m1.height > 50 and q1.height > 20
+    assert m1.equals(m2) and q1.equals(q2)

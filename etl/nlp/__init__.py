@@ -7,11 +7,14 @@ Public interface used by the pipeline:
 """
 from __future__ import annotations
 
+import re
+from typing import Iterator
+
 import polars as pl
 
 from .canonical import _doc_clusters, _cluster_name_label, canonicalise, link_speakers, load_alias_table
-from .entities import doc_mentions, sentence_starts
-from .model import load_nlp
+from .entities import doc_mentions
+from .model import CHUNK_CHARS, load_nlp
 from .quotes import extract_quotes
 
 __all__ = ["annotate", "canonicalise", "link_speakers", "load_nlp", "MENTION_SCHEMA", "QUOTE_SCHEMA"]
@@ -51,12 +54,64 @@ def _doc_labels(mentions) -> dict[str, str]:
     return out
 
 
-def annotate_doc(doc) -> tuple[list, list]:
-    starts = sentence_starts(doc)
+def annotate_doc(doc) -> tuple[list, list, int]:
+    """(mentions, quotes, number of sentences) of one parsed doc, offsets relative to the doc."""
+    sents = list(doc.sents)
+    starts = [s.start_char for s in sents]
     ments = doc_mentions(doc, starts)
     labels = _doc_labels(ments)
-    quotes = extract_quotes(doc, ments, labels)
-    return ments, quotes
+    quotes = extract_quotes(doc, ments, labels, sents)
+    return ments, quotes, len(starts)
+
+
+_SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+
+
+def _cut_point(text: str, lo: int, hi: int) -> int:
+    """Where a chunk of text[..hi] should end (searching back to lo): after a paragraph break, else a
+    line break, else a sentence end, else a space; hi when there is none of these."""
+    j = text.rfind("\n\n", lo, hi)
+    if j >= 0:
+        return j + 2
+    j = text.rfind("\n", lo, hi)
+    if j >= 0:
+        return j + 1
+    last = None
+    for m in _SENT_END.finditer(text, lo, hi):
+        last = m
+    if last is not None:
+        return last.end()
+    j = max(text.rfind(" ", lo, hi), text.rfind("\t", lo, hi))
+    if j >= 0:
+        return j + 1
+    return hi
+
+
+def split_text(text: str, max_chars: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Split a long text into (offset, chunk) pieces of at most max_chars characters, cut at paragraph
+    boundaries where possible, of about equal size; the chunks concatenate back to the text."""
+    n = len(text)
+    if n <= max_chars:
+        return [(0, text)]
+    pieces = -(-n // max_chars)
+    target = -(-n // pieces)  # balanced chunk size
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while n - pos > max_chars:
+        hi = min(pos + max(target + target // 4, 1), pos + max_chars)  # a little slack past the target
+        cut = _cut_point(text, pos + max(max_chars // 4, 1), hi)
+        if cut <= pos:
+            cut = hi
+        out.append((pos, text[pos:cut]))
+        pos = cut
+    out.append((pos, text[pos:]))
+    return out
+
+
+def _chunks(ids: list[str], texts: list[str]) -> Iterator[tuple[str, tuple[str, int]]]:
+    for aid, text in zip(ids, texts):
+        for off, chunk in split_text(text):
+            yield chunk, (aid, off)
 
 
 def annotate(
@@ -65,33 +120,39 @@ def annotate(
     """Run the pipeline over articles (article_id, text); return (mentions, quotes).
 
     Docs are streamed through nlp.pipe and reduced to rows immediately, so only one batch
-    of Docs is alive at a time.
+    of Docs is alive at a time. Texts longer than CHUNK_CHARS are split into chunks at paragraph
+    boundaries (split_text) that are parsed as separate docs; their offsets are shifted back so that
+    start_char/end_char index the full text and sentence_index continues across the chunks.
     """
     nlp = load_nlp()
     m_cols: dict[str, list] = {k: [] for k in MENTION_SCHEMA}
     q_cols: dict[str, list] = {k: [] for k in QUOTE_SCHEMA}
     ids = articles.get_column("article_id").to_list()
     texts = [t if t is not None else "" for t in articles.get_column("text").to_list()]
-    texts = [t[: nlp.max_length - 1] for t in texts]
-    for doc, aid in nlp.pipe(zip(texts, ids), as_tuples=True, n_process=n_process, batch_size=batch_size):
-        ments, quotes = annotate_doc(doc)
+    prev_aid, sent_base = None, 0
+    for doc, (aid, off) in nlp.pipe(_chunks(ids, texts), as_tuples=True, n_process=n_process, batch_size=batch_size):
+        if off == 0 or aid != prev_aid:
+            sent_base = 0
+        prev_aid = aid
+        ments, quotes, n_sents = annotate_doc(doc)
         for m in ments:
             m_cols["article_id"].append(aid)
             m_cols["text"].append(m.text)
             m_cols["label"].append(m.label)
-            m_cols["start_char"].append(m.start_char)
-            m_cols["end_char"].append(m.end_char)
-            m_cols["sentence_index"].append(m.sentence_index)
+            m_cols["start_char"].append(m.start_char + off)
+            m_cols["end_char"].append(m.end_char + off)
+            m_cols["sentence_index"].append(m.sentence_index + sent_base)
             m_cols["key"].append(m.key)
         text = doc.text
         for q in quotes:
             q_cols["article_id"].append(aid)
             q_cols["text"].append(text[q.start : q.end])
             q_cols["kind"].append(q.kind)
-            q_cols["start_char"].append(q.start)
-            q_cols["end_char"].append(q.end)
+            q_cols["start_char"].append(q.start + off)
+            q_cols["end_char"].append(q.end + off)
             q_cols["speaker_text"].append(q.speaker_text)
             q_cols["cue"].append(q.cue)
-            q_cols["speaker_start"].append(q.speaker_start)
-            q_cols["speaker_end"].append(q.speaker_end)
+            q_cols["speaker_start"].append(None if q.speaker_start is None else q.speaker_start + off)
+            q_cols["speaker_end"].append(None if q.speaker_end is None else q.speaker_end + off)
+        sent_base += n_sents
     return pl.DataFrame(m_cols, schema=MENTION_SCHEMA), pl.DataFrame(q_cols, schema=QUOTE_SCHEMA)

@@ -5,6 +5,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .entities import Mention
@@ -206,10 +207,10 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
 
 
 class _DocIndex:
-    def __init__(self, doc: Doc, mentions: list[Mention], person_keys: dict[str, str]):
+    def __init__(self, doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None):
         self.doc = doc
         self.text = doc.text
-        self.tok_starts = [t.idx for t in doc]
+        self.tok_starts = doc.to_array(IDX).tolist() if len(doc) else []
         self.mentions = mentions
         self.ment_by_tok: dict[int, Mention] = {}
         for m in mentions:
@@ -219,10 +220,12 @@ class _DocIndex:
         self.key_count: dict[str, int] = {}
         for m in mentions:
             self.key_count[m.key] = self.key_count.get(m.key, 0) + 1
-        self.sents = list(doc.sents)
+        self.sents = list(doc.sents) if sents is None else sents
         self.sent_starts = [s.start for s in self.sents]
         self.quote_tok = bytearray(len(doc))  # 1 where a token is inside quotation marks
         self.speakers: list[tuple[int, Mention]] = []  # (char position of quote, speaker mention)
+        self.ment_starts = [m.tok_start for m in mentions]  # mentions are in document order
+        self.gender_by_last: dict[str, str] | None = None
 
     def tok_at(self, char: int) -> int:
         return max(bisect_right(self.tok_starts, char) - 1, 0)
@@ -299,22 +302,37 @@ def _noun_lemma(t: Token) -> str:
     return w
 
 
-def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
-    for other in ix.mentions:
-        if other.key == m.key or other.key.split()[-1:] == m.key.split()[-1:]:
-            first = other.text.split()[0].lower()
-            if first in MALE_TITLES:
-                return "m"
-            if first in FEMALE_TITLES:
-                return "f"
-            w = other.key.split()
-            if len(w) >= 2:
-                f = w[0].lower()
-                if f in MALE_NAMES and f not in FEMALE_NAMES:
-                    return "m"
-                if f in FEMALE_NAMES and f not in MALE_NAMES:
-                    return "f"
+def _mention_gender(m: Mention) -> str | None:
+    first = m.text.split()[0].lower() if m.text.split() else ""
+    if first in MALE_TITLES:
+        return "m"
+    if first in FEMALE_TITLES:
+        return "f"
+    w = m.key.split()
+    if len(w) >= 2:
+        f = w[0].lower()
+        if f in MALE_NAMES and f not in FEMALE_NAMES:
+            return "m"
+        if f in FEMALE_NAMES and f not in MALE_NAMES:
+            return "f"
     return None
+
+
+def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
+    """Gender of the mentions sharing m's surname (first decisive mention in the doc: a title or a
+    first name), cached per doc."""
+    if ix.gender_by_last is None:
+        g: dict[str, str] = {}
+        for other in ix.mentions:
+            last = other.key.split()[-1:]
+            k = last[0] if last else ""
+            if k not in g:
+                v = _mention_gender(other)
+                if v is not None:
+                    g[k] = v
+        ix.gender_by_last = g
+    last = m.key.split()[-1:]
+    return ix.gender_by_last.get(last[0] if last else "")
 
 
 def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) -> Mention | None:
@@ -324,7 +342,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
     here = ix.doc[tok_i].idx
     speakers = {id(m) for pos, m in ix.speakers if pos < here}
     speaker_keys = {m.key for pos, m in ix.speakers if pos < here}
-    for m in reversed(ix.mentions):
+    for k in range(bisect_left(ix.ment_starts, tok_i) - 1, -1, -1):
+        m = ix.mentions[k]
         if m.tok_start >= tok_i:
             continue
         d = s_here - ix.sent_of(m.tok_start)
@@ -458,9 +477,10 @@ def _in_subtree(t: Token, anc: Token) -> bool:
     return anc.left_edge.i <= t.i <= anc.right_edge.i and any(a.i == anc.i for a in [t, *t.ancestors])
 
 
-def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str]) -> list[Quote]:
+def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None) -> list[Quote]:
+    """Quotes of a parsed doc; sents: list(doc.sents) when the caller already has it."""
     text = doc.text
-    ix = _DocIndex(doc, mentions, person_keys)
+    ix = _DocIndex(doc, mentions, person_keys, sents)
     spans = find_quote_spans(text)
     ix.mark_quotes(spans)
     quotes: list[Quote] = []

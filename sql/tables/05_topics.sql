@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS topics (
     top_terms      VARCHAR[] NOT NULL,
     model_version  VARCHAR NOT NULL,
     match_score    DOUBLE,                   -- cosine to the previous fit's topic; NULL when new
-    active         BOOLEAN NOT NULL DEFAULT TRUE,
+    active         BOOLEAN NOT NULL,
     first_version  VARCHAR,
     ended_version  VARCHAR,
     n_articles     BIGINT
