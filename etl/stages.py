@@ -66,6 +66,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     if not src.is_dir():
         raise config.InputFolderMissing(f"input folder {src} does not exist or is not a folder")
     run_dir = config.staging_dir(wh, run_id)
+    _remove_stale_staging(run_dir.parent)
     if run_dir.exists() and _plan_file(run_dir).exists():
         log.info("reusing the staged plan of run %s in %s", run_id, run_dir)
         return read_plan(run_dir)
@@ -119,6 +120,20 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
              result["n_new"], result["n_changed"], result["n_deleted"], result["n_unchanged"],
              result["n_rejected"], len(shards))
     return result
+
+
+STALE_STAGING_DAYS = 7
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Staging of runs that failed long ago will not be retried: reclaim the disk."""
+    if not root.is_dir():
+        return
+    cutoff = time.time() - STALE_STAGING_DAYS * 86400
+    for d in root.iterdir():
+        if d.is_dir() and d.stat().st_mtime < cutoff:
+            log.info("removing stale staging folder %s", d)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _write_shards(todo: pl.DataFrame, run_dir: Path, shard_size: int) -> list[str]:

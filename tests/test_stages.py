@@ -115,3 +115,19 @@ def test_non_english_article_is_stored_but_not_parsed(drop, tmp_path):
     assert _rows(wh, "SELECT language FROM articles WHERE article_id = 'fr.txt'") == [("fr",)]
     assert _rows(wh, "SELECT count(*) FROM entity_mentions WHERE article_id = 'fr.txt'") == [(0,)]
     assert _rows(wh, "SELECT count(*) FROM entity_mentions WHERE article_id = 'seed.txt'")[0][0] > 10
+
+
+def test_stale_staging_of_old_failed_runs_is_removed(seed_drop, tmp_path):
+    import os
+    import time
+
+    wh = tmp_path / "w.duckdb"
+    old = tmp_path / "staging" / "crashed_long_ago"
+    recent = tmp_path / "staging" / "crashed_today"
+    for d in (old, recent):
+        d.mkdir(parents=True)
+        (d / "plan.json").write_text("{}")
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    stages.plan(str(seed_drop), str(wh), "now")
+    assert not old.exists() and recent.exists()
