@@ -219,7 +219,8 @@ def topics(run_dir: str, n_topics: int | None = None) -> dict:
     keep_old = "article_id NOT IN (SELECT article_id FROM touched)"
     old_articles, old_mentions, prev_topics, prev_terms = (pl.DataFrame(),) * 4
     if not article_state(wh).is_empty():
-        old_articles = _query_with(wh, f"SELECT article_id, text FROM articles WHERE language IN ('en','und') AND {keep_old}", touched)
+        old_articles = _query_with(wh, f"""SELECT article_id, title, text FROM articles
+                                           WHERE language IN ('en','und') AND {keep_old}""", touched)
         old_mentions = _query_with(wh, f"""SELECT m.article_id, m.text, e.name, e.label FROM entity_mentions m
                                           JOIN entities e USING (entity_id) WHERE {keep_old}""", touched)
         prev_topics = query(wh, "SELECT * FROM topics")
@@ -229,8 +230,8 @@ def topics(run_dir: str, n_topics: int | None = None) -> dict:
         names = _read(rd / "entities.parquet").select("entity_id", "name")
         new_mentions = new_mentions.join(names, on="entity_id", how="left").select("article_id", "text", "name", "label")
     articles = pl.concat([df for df in (old_articles, staged.filter(pl.col("language").is_in(list(NLP_LANGUAGES)))
-                                        .select("article_id", "text")) if not df.is_empty()] or
-                         [pl.DataFrame(schema={"article_id": pl.String, "text": pl.String})])
+                                        .select("article_id", "title", "text")) if not df.is_empty()] or
+                         [pl.DataFrame(schema={"article_id": pl.String, "title": pl.String, "text": pl.String})])
     mentions = pl.concat([df for df in (old_mentions, new_mentions) if not df.is_empty()] or
                          [pl.DataFrame(schema={"article_id": pl.String, "text": pl.String, "name": pl.String, "label": pl.String})])
     t0 = time.perf_counter()

@@ -8,13 +8,18 @@ Design (issue #4):
   lemmatised with a cached lookup over spaCy's English lemma tables (no pipeline, no parser),
   and filtered: stop words, news boilerplate ("say", "mr", weekdays...), numbers, tokens with
   digits, HTML/URL leftovers and one/two-letter tokens are dropped.
-* Vectors: sublinear TF-IDF, terms kept if they occur in >= 2 articles and in <= 50% of them.
-* Model: NMF (coordinate descent, deterministic NNDSVDa init, fixed random_state).  The number
-  of topics is chosen from the data: a small grid of k is fitted (on a deterministic subsample
-  when the warehouse is large) and scored by NPMI coherence of the top terms (document
-  co-occurrence) weighted by topic distinctness; when the previous night's number of topics
-  scores within a tolerance of the best, it is kept (fewer id changes between nights).
-  ``n_topics`` overrides the choice.
+  Surfaces are matched case-sensitively ("IS" the group, not "is"); a one-word person name
+  left unresolved upstream is mapped to the article's only full name ending with it.
+* Vectors: sublinear TF-IDF, terms kept if they occur in >= 2 articles and in <= 50% of them
+  (at most ``MAX_TERMS``, by document frequency).
+* Model: NMF (coordinate descent, NNDSVDa init from one shared randomized SVD, fixed
+  random_state: deterministic).  The number of topics is chosen from the data: a coarse grid of
+  k in [4, sqrt(n/2)] (capped at ``K_MAX``) refined around the best, fitted on a deterministic
+  subsample of at most ``SELECTION_SAMPLE`` articles and scored by the mean NPMI coherence of
+  the top 10 terms (document co-occurrence) times topic distinctness (1 - mean top-term
+  overlap); when the previous night's number of topics scores within ``K_TOLERANCE`` of the
+  best it is kept (fewer id changes between nights).  ``n_topics`` overrides the choice.
+  BLAS runs single-threaded during the fit (much faster on a busy 2-core worker).
 * Stable ids: the new topics' term vectors (top ``N_TERMS_STORED`` terms, L2-normalised) are
   matched to the previous model's stored vectors by cosine similarity with an optimal
   one-to-one assignment (``scipy.optimize.linear_sum_assignment``).  Pairs with similarity
@@ -22,6 +27,7 @@ Design (issue #4):
   topics get the next free integers (ordered by size, then label: deterministic).  Previous
   topics left unmatched are carried over with ``active=False`` and ``ended_version`` set;
   their term vectors are carried too, so a topic that comes back later gets its old id again.
+  Previous topics without stored terms are matched on their top_terms (weighted 1/rank).
 * ``article_topics``: per article, the NMF weights normalised to sum to 1; topics with a share
   >= ``min_weight`` (at most ``max_topics_per_article``; the top topic is always kept).
 """
