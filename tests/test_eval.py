@@ -56,7 +56,9 @@ def test_contract_keys(seed_result):
 
 def test_seed_targets(seed_result):
     q, e = seed_result["quotes"], seed_result["entities"]
-    assert q["f1"] >= 0.90
+    # 0.85 (was 0.90): speech acts with a clausal complement ("accused Moscow of trying to ...") are now
+    # reported (PolNeAR annotates them, the seed gold does not)
+    assert q["f1"] >= 0.85
     assert q["speaker_accuracy"] >= 0.80
     assert e["canonical_accuracy"] >= 0.90
     assert e["recall"] >= 0.90

@@ -133,3 +133,24 @@ def test_two_processes_give_identical_output():
     m2, q2 = annotate(arts, n_process=2, batch_size=2)
     assert m1.height > 50 and q1.height > 20
     assert m1.equals(m2) and q1.equals(q2)
+
+
+def test_indirect_constructions():
+    text = (
+        "The senator urged voters to reject the measure in November.\n\n"
+        "The economy, Mr. Smith said, would recover by the end of next year.\n\n"
+        "Jones said the plan was sound because costs had fallen, adding that more work was needed.\n\n"
+        'Speaking on "Fox News Sunday," Jones said he was confident.'
+    )
+    _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    got = {r["text"]: r for r in q.iter_rows(named=True)}
+    # a speech act with a clausal complement
+    assert got["voters to reject the measure in November"]["cue"] == "urged"
+    # a parenthetical attribution inside its content
+    par = got["The economy, Mr. Smith said, would recover by the end of next year"]
+    assert par["kind"] == "indirect" and par["speaker_text"] == "Mr. Smith"
+    # the reported clause runs to the sentence end but stops before a new attribution ("..., adding")
+    assert "the plan was sound because costs had fallen" in got
+    assert got["more work was needed"]["cue"] == "adding"
+    # a programme title in quotation marks is not a quote
+    assert "Fox News Sunday," not in got and "Fox News Sunday" not in got

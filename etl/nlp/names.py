@@ -50,5 +50,9 @@ PERSON_ROLE_NOUNS = frozenset(
     businessman businesswoman founder owner head president-elect prime king queen prince princess
     businessman rapper musician teacher agent adviser advisor analyst spokesperson editor professor
     doctor scientist researcher expert economist lawmaker representative delegate negotiator producer frontman chef campaigner activist republican democrat
-    man woman veteran winger midfielder defender goalkeeper keeper forward batsman bowler champion""".split()
+    man woman veteran winger midfielder defender goalkeeper keeper forward batsman bowler champion
+    specialist attorney strategist consultant pollster aide staffer operative surrogate organizer critic
+    supporter opponent rival challenger incumbent host anchor moderator reporter journalist columnist
+    commentator historian billionaire mogul businessman congressman vice-president justice sheriff
+    chief officer prosecutor investigator""".split()
 )

@@ -1,6 +1,7 @@
 """Quote extraction: direct, mixed and indirect quotes with cue and speaker."""
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ INDIRECT_LEMMAS = frozenset(
     deny confirm reveal predict write tweet reply respond declare stress emphasise emphasize maintain
     contend assert allege concede recall indicate complain boast conclude testify promise pledge vow
     threaten reiterate repeat caution counter retort agree disclose estimate forecast signal hint inform
-    assure affirm proclaim lament accuse remark observe mention comment answer confess""".split()
+    assure affirm proclaim lament accuse remark observe mention comment answer confess ask question wonder
+    specify clarify""".split()
 )
 
 _IRREGULAR = {
@@ -62,10 +64,18 @@ def _lemma_table(lemmas) -> dict[str, str]:
 # Speech acts whose content is an object ("called for tax cuts", "urged voters to ...").
 ACT_LEMMAS = frozenset(
     """call urge criticise criticize blast slam accuse praise demand promise pledge vow announce
-    question attack condemn applaud welcome reject dismiss mock defend""".split()
+    question attack denounce mock ask acknowledge mention deny emphasise emphasize stress warn describe
+    reiterate repeat predict suggest admit confirm complain brag applaud""".split()
 )
+# Speech-act verbs whose only complement is a preposition phrase ("complained about X", "warned of X").
+PREP_ONLY_LEMMAS = frozenset("brag complain warn".split())
+# (Measured on PolNeAR train, a nominal object of "speak", "talk", "address", "discuss", "tell", "endorse",
+# "defend", "reject", "welcome", "propose", "dismiss" is mostly not reported speech: not listed.)
 SPEECH_FORMS = _lemma_table(SPEECH_LEMMAS | ACT_LEMMAS)
 ACT_FORMS = _lemma_table(ACT_LEMMAS)
+ACT_PREPS = frozenset("for on about of against over as to".split())
+# complements of a speech-act verb that make up its reported content
+ACT_DEPS = frozenset("dobj xcomp ccomp dative oprd".split())
 INDIRECT_FORMS = _lemma_table(INDIRECT_LEMMAS)
 
 
@@ -118,6 +128,9 @@ class Quote:
 
 
 _MARK_RE = re.compile("''|[" + re.escape(ALL_MARKS) + "]")
+
+
+_TITLE_FUNCTION_WORDS = frozenset("of the and a an in on to for at with from by or".split())
 
 
 def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
@@ -526,12 +539,13 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             cands.append((-gov, dist, i))
         cue_tok = doc[min(cands)[2]] if cands else None
         kind = "direct" if (direct_start or split_cont) else "mixed"
-        if kind == "mixed" and cue_tok is None:
-            # scare quotes, titles, nicknames: short and without a reporting verb
+        if kind == "mixed":
             words = _WORD.findall(text, cs, ce)
-            titled = all(w[:1].isupper() or w.lower() in ("of", "the", "and", "a", "in", "on", "to", "for") for w in words)
-            if nwords < 5 or titled:
-                continue
+            titled = all(w[:1].isupper() or w.lower() in _TITLE_FUNCTION_WORDS for w in words)
+            if cue_tok is None and (nwords < 5 or titled):
+                continue  # scare quotes, titles, nicknames: short and without a reporting verb
+            if titled and nwords >= 2 and sum(w[:1].isupper() for w in words) >= 2 and not text[om - 2 : om].rstrip().endswith(":"):
+                continue  # a title in marks ('on "Fox News Sunday," Pence said'), not a quotation
         if kind == "direct" and cue_tok is None and nwords <= 2 and not split_cont:
             continue
         q = Quote(start=cs, end=ce, kind=kind, mark_open=om, mark_close=cm)
@@ -567,10 +581,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             last_marked = q
     if MERGE_SPLIT_QUOTES:
         quotes = _merge_split(text, quotes)
-    for q in quotes:
-        if q.kind == "mixed" and q.cue_i is not None:
-            _extend_mixed(ix, q)
-    quotes.extend(indirect)
+    quotes = _extend_mixed_all(ix, quotes)
+    marked = [(q.start, q.end) for q in quotes]
+    for q in indirect:
+        if not any(ms < q.end and q.start < me for ms, me in marked):
+            quotes.append(q)
     quotes.sort(key=lambda q: q.start)
     return quotes
 
@@ -608,12 +623,8 @@ def _qwords(text: str) -> set[str]:
     return set(_WORD.findall(text.lower().replace("’", "'")))
 
 
-def _extend_mixed(ix: _DocIndex, q: Quote) -> None:
-    """Report the whole reported clause when the quoted fragment makes up most of it.
-
-    ('said he wanted "a very open ... exchange" with Lavrov' -> 'he wanted "a very open ... exchange"
-    with Lavrov'): a compromise between annotation conventions (fragment only vs reported clause).
-    """
+def _clause_span(ix: _DocIndex, q: Quote) -> tuple[int, int] | None:
+    """Character span of the reported clause (governed by the cue) that holds the mixed quote q."""
     doc = ix.doc
     v = doc[q.cue_i]
     t = doc[ix.tok_at(q.start)]
@@ -623,25 +634,61 @@ def _extend_mixed(ix: _DocIndex, q: Quote) -> None:
             break
         node = node.head
     if node.head.i != v.i or node.dep_ not in ("ccomp", "xcomp", "dobj", "oprd", "advcl", "conj", "attr", "acomp"):
-        return
+        return None
     a, b = node.left_edge.i, node.right_edge.i + 1
     if a <= v.i < b:
-        return
+        return None
     while a < b and (doc[a].is_punct and doc[a].text not in ALL_MARKS or doc[a].lower_ == "that"):
         a += 1
     while b > a and doc[b - 1].is_punct and doc[b - 1].text not in ALL_MARKS:
         b -= 1
     if b <= a:
-        return
+        return None
     cs, ce = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
     if doc[a].text in ALL_MARKS:
         cs += len(doc[a].text)
     if doc[b - 1].text in ALL_MARKS or doc[b - 1].text == "''":
         ce -= len(doc[b - 1].text)
-    cs, ce = min(cs, q.start), max(ce, q.end)
-    frag, clause = _qwords(ix.text[q.start : q.end]), _qwords(ix.text[cs:ce])
-    if frag and len(clause) <= 2 * len(frag) and (cs, ce) != (q.start, q.end):
-        q.start, q.end = cs, ce
+    return min(cs, q.start), max(ce, q.end)
+
+
+# A mixed quote is widened to its reported clause when the clause has at most MIXED_CLAUSE_RATIO times
+# as many words as the quoted fragment(s) in it.
+MIXED_CLAUSE_RATIO = 2.0
+MERGE_MIXED_FRAGMENTS = True
+
+
+def _extend_mixed_all(ix: _DocIndex, quotes: list[Quote]) -> list[Quote]:
+    """Report the whole reported clause when the quoted fragments make up most of it.
+
+    ('said he wanted "a very open ... exchange" with Lavrov' -> 'he wanted "a very open ... exchange"
+    with Lavrov'): a compromise between annotation conventions (fragment only vs reported clause).
+    Several fragments of one clause ('called him "nasty," "unstable" and "sick"') become one quote.
+    """
+    groups: dict[tuple, list[Quote]] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    for q in quotes:
+        if q.kind == "mixed" and q.cue_i is not None:
+            sp = _clause_span(ix, q)
+            if sp is not None:
+                spans[id(q)] = sp
+                key = (q.cue_i, sp) if MERGE_MIXED_FRAGMENTS else (id(q),)
+                groups.setdefault(key, []).append(q)
+    drop: set[int] = set()
+    for key, qs in groups.items():
+        cs = min(spans[id(q)][0] for q in qs)
+        ce = max(spans[id(q)][1] for q in qs)
+        frag: set[str] = set()
+        for q in qs:
+            frag |= _qwords(ix.text[q.start : q.end])
+        clause = _qwords(ix.text[cs:ce])
+        if frag and len(clause) <= MIXED_CLAUSE_RATIO * len(frag):
+            first = qs[0]
+            if (cs, ce) != (first.start, first.end):
+                first.start, first.end = cs, ce
+            for q in qs[1:]:
+                drop.add(id(q))
+    return [q for q in quotes if id(q) not in drop]
 
 
 def _near_previous(text: str, prev: Quote, om: int) -> bool:
@@ -650,6 +697,36 @@ def _near_previous(text: str, prev: Quote, om: int) -> bool:
         return False
     gap = text[prev.mark_close : om]
     return gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1 and len(gap) < 400
+
+
+def _subj_left(v: Token) -> int:
+    """First token of the verb's subject phrase (the verb itself without a subject)."""
+    return min((x.left_edge.i for x in v.children if x.dep_ == "nsubj"), default=v.i)
+
+
+def _cut_before_next_attribution(ix: _DocIndex, a: int, b: int) -> int:
+    """End of reported content starting at a, at most b: stops before '..., saying/arguing ...' or
+    '..., according to' (a new attribution), before another reporting verb's clause ('..., while X
+    said ...'), before a quotation mark or a semicolon."""
+    doc = ix.doc
+    for k in range(a + 1, b):
+        tk = doc[k]
+        if ix.quote_tok[k] or tk.text in ALL_MARKS or tk.text == ";":
+            return k
+        if doc[k - 1].text in (",", "—", "–", "--") and (
+            (tk.tag_ == "VBG" and tk.lower_ in SPEECH_FORMS)
+            or (tk.lower_ == "according" and k + 1 < len(doc) and doc[k + 1].lower_ == "to")
+        ):
+            return k - 1
+        if tk.lower_ in SPEECH_FORMS and is_verb(tk):
+            subj = [c for c in tk.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subj and subj[0].i < tk.i and subj[0].left_edge.i > a:
+                cut = subj[0].left_edge.i
+                # the clause's own marker/conjunction goes too ("while X said")
+                while cut - 1 > a and (doc[cut - 1].dep_ in ("mark", "cc", "advmod") or doc[cut - 1].is_punct):
+                    cut -= 1
+                return cut
+    return b
 
 
 def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
@@ -661,6 +738,8 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             continue
         low = INDIRECT_FORMS.get(t.lower_)
         content: tuple[int, int] | None = None
+        sent = None
+        rule = None
         if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             sent = ix.sents[ix.sent_of(t.i)]
             phrase_l, phrase_r = t.i, t.i + 1
@@ -678,7 +757,23 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                 c = comp[0]
                 content = (c.left_edge.i, c.right_edge.i + 1)
                 if content[0] < t.i < content[1]:
-                    content = (t.i + 1, content[1]) if c.i > t.i else (content[0], t.i)
+                    subj_l = _subj_left(t)
+                    if PARENTHETICAL_CUES and subj_l > content[0] and doc[subj_l - 1].text in (",", "—", "–"):
+                        # "The museum, Mr. Obama said, would make ...": the whole clause, cue included
+                        rule = "paren"
+                    else:
+                        content = (t.i + 1, content[1]) if c.i > t.i else (content[0], t.i)
+                if EXTEND_TO_SENTENCE_END and c.i > t.i and rule is None:
+                    # the reported clause runs to the end of the sentence ("said X, because Y"),
+                    # unless a new attribution starts ("..., saying Z")
+                    sent = ix.sents[ix.sent_of(t.i)]
+                    # not past the verb's own phrase, nor into a coordinated verb ("said X and repeated Y")
+                    lim = min(sent.end, t.right_edge.i + 1)
+                    for cj in t.children:
+                        if cj.dep_ in ("conj", "cc") and cj.i > c.i:
+                            lim = min(lim, cj.left_edge.i)
+                    end = _cut_before_next_attribution(ix, content[1] - 1, max(lim, content[1]))
+                    content = (content[0], max(end, content[1]))
             elif t.dep_ in ("parataxis", "ccomp", "advcl") and t.i > t.head.i and any(
                 c.dep_ in ("nsubj",) for c in t.children
             ):
@@ -686,33 +781,100 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                 h = t.head
                 l = h.left_edge.i
                 content = (l, t.left_edge.i)
+            elif (
+                PARENTHETICAL_CUES
+                and t.dep_ in ("parataxis", "ccomp", "advcl")
+                and t.i < t.head.i
+                and any(c.dep_ == "nsubj" for c in t.children)
+                and _subj_left(t) > 0
+                and doc[_subj_left(t) - 1].text in (",", "—", "–")
+                and not any(c.dep_ in ("ccomp", "dobj") for c in t.children)
+            ):
+                # "The museum, Mr. Obama said, would make visitors face ...": the whole sentence
+                h = t.head
+                sent = ix.sents[ix.sent_of(t.i)]
+                a0 = max(h.left_edge.i, sent.start)
+                content = (a0, _cut_before_next_attribution(ix, t.right_edge.i + 1, sent.end))
+                if _subj_left(t) - a0 < 2:
+                    content = None
+                rule = "paren"
+        if rule is None and content is not None:
+            rule = "clause"
         needs_verb = True
-        if content is None and ACT_FORMS.get(t.lower_) and is_verb(t) and any(c.dep_ == "nsubj" for c in t.children):
-            # speech acts with a nominal object: "called for X", "urged X to ...", "accused X of ..."
-            for c in t.children:
-                if c.dep_ in ("dobj", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("for", "on", "about")):
-                    if c.i > t.i:
-                        content = (c.left_edge.i if c.dep_ != "prep" else c.i + 1, c.right_edge.i + 1)
-                        needs_verb = False
-                        break
+        if (
+            content is None
+            and ACT_FORMS.get(t.lower_)
+            and is_verb(t)
+            and t.dep_ not in ("amod", "acl", "relcl", "compound")
+            and _subject_of(t) is not None
+        ):
+            # speech acts with a nominal object: "called for X", "urged X to ...", "accused X of ...",
+            # "told his advisers to ...": from the first to the last complement after the verb
+            comps = [
+                c for c in t.children
+                if c.i > t.i and (
+                    (c.dep_ in ACT_DEPS and ACT_FORMS[t.lower_] not in PREP_ONLY_LEMMAS)
+                    or (c.dep_ == "prep" and c.lower_ in ACT_PREPS)
+                )
+            ]
+            if comps:
+                first = comps[0]
+                a0 = first.left_edge.i if first.dep_ != "prep" else first.i + 1
+                b0 = max(c.right_edge.i for c in comps) + 1
+                # a clausal complement ("urged X to ...", "accused X of doing ...", "called for X to ...")
+                # or a bare noun phrase ("denied responsibility", "called for tax cuts")
+                vp = any(
+                    c.dep_ in ("xcomp", "ccomp")
+                    or any(g.dep_ in ("pcomp", "xcomp", "ccomp", "acl") and g.tag_.startswith("VB") for g in c.children)
+                    for c in comps
+                )
+                rule = "act-vp" if vp else "act-np"
+                if vp or ACT_NOUN_OBJECTS:
+                    content = (a0, b0)
+                    needs_verb = False
         if content is None:
             continue
         a, b = content
         # trim: leading "that"/punctuation, trailing punctuation
         while a < b and (doc[a].is_punct or doc[a].lower_ in ("that",) or doc[a].is_space):
             a += 1
-        while b > a and (doc[b - 1].is_punct or doc[b - 1].is_space or doc[b - 1].lower_ in ("and", "but", "though")):
+        while b > a and (
+            doc[b - 1].is_punct or doc[b - 1].is_space or doc[b - 1].lower_ in ("and", "but", "though", "while", "although", "whereas")
+        ):
             b -= 1
-        if b - a < 3:
+        if b - a < 3 and not (not needs_verb and b - a >= 1 and ACT_FORMS.get(t.lower_) not in ("tell", "ask", "call")):
             continue
         if needs_verb and not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
             continue
-        if any(ix.quote_tok[i] for i in range(a, b)):
-            continue  # covered by a mixed/direct quote
+        qk = next((i for i in range(a, b) if ix.quote_tok[i]), None)
+        if qk is not None:
+            # a quoted fragment inside the reported clause: report the part before it (dropped later if
+            # the fragment's mixed quote is widened to the whole clause)
+            if not INDIRECT_BEFORE_FRAGMENT or qk <= t.i:
+                continue
+            b = qk
+            while b > a and (
+                doc[b - 1].is_punct or doc[b - 1].is_space or doc[b - 1].text in ALL_MARKS
+                or doc[b - 1].tag_ in ("VBG", "IN", "DT", "CC", "TO", "MD")
+                or doc[b - 1].lower_ in _COPULAS
+            ):
+                b -= 1
+            if b - a < 3 or not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
+                continue
         cs, ce = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
         if t.i in used and any(q.start <= ce and cs <= q.end for q in direct):
             continue
         q = Quote(start=cs, end=ce, kind="indirect", cue=_cue_text(t), cue_i=t.i)
         q.extra["cue_pos"] = t.idx
+        if _DEBUG_RULES:
+            q.cue = f"{q.cue}|{rule}|{ACT_FORMS.get(t.lower_) or INDIRECT_FORMS.get(t.lower_) or t.lower_}"
         out.append(q)
     return out
+
+
+_DEBUG_RULES = bool(os.environ.get("NEWS_ETL_DEBUG_RULES"))
+_COPULAS = frozenset("is was were are be been being am 's 're has have had do does did will would".split())
+EXTEND_TO_SENTENCE_END = True
+ACT_NOUN_OBJECTS = False  # PolNeAR dev +0.016 F1, but the seed gold does not annotate them (seed F1 0.88 -> 0.79)
+INDIRECT_BEFORE_FRAGMENT = True
+PARENTHETICAL_CUES = True
