@@ -354,6 +354,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for start-up (default 300)")
     ns = p.parse_args(argv)
 
+    if ns.host not in ("127.0.0.1", "localhost", "::1") and ns.password == DEFAULT_PASSWORD:
+        print(f"refusing to expose the UI on {ns.host} with the default password: set --password or "
+              "NEWS_ETL_AIRFLOW_PASSWORD (and see deploy/ for a real deployment)", file=sys.stderr)
+        return 2
     if not port_free(ns.port, ns.host):
         print(f"port {ns.port} is in use (another Airflow?); pick another with --port", file=sys.stderr)
         return 2
@@ -378,6 +382,7 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)  # also when started in the background, where SIGINT is ignored
     try:
         print(f"Starting {', '.join(COMPONENTS)} (logs in {services.log_dir}) ...", flush=True)
         for name in COMPONENTS:
@@ -393,7 +398,8 @@ def main(argv: list[str]) -> int:
             f"  DAG:               {url}/dags/{DAG_ID}   ({'paused' if dag.get('is_paused') else 'active'}; "
             f"schedule {dag.get('timetable_summary') or dag.get('timetable_description')})",
             f"  Login:             {ns.user} / {ns.password}   (stored in {pw_file})",
-            f"  Trigger a run:     Trigger button -> fill input_dir / warehouse -> Trigger",
+            "  Trigger a run:     Trigger button -> fill input_dir / warehouse -> Trigger (ticking",
+            "                     'Unpause' also starts the nightly schedule; see docs/airflow.md)",
             f"  Component logs:    {services.log_dir}",
             "  Local development only. Stop with Ctrl-C.",
             "",

@@ -22,7 +22,7 @@ from tests.airflow_support import (REQUIRE_SERVICES, airflow_services, copy_seed
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path(os.environ.get("NEWS_ETL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
@@ -92,7 +92,8 @@ def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, 
         assert params[name]["schema"]["title"] in text, name
     dialog.locator("#element_input_dir").fill(str(drop))
     dialog.locator("#element_warehouse").fill(str(wh))
-    assert dialog.get_by_text("Unpause news_etl on trigger").is_visible()  # left ticked, as a user would
+    # "Unpause news_etl on trigger" is left ticked, as a user would: the DAG starts paused.
+    assert dialog.get_by_role("checkbox", name="Unpause news_etl on trigger").is_checked()
     page.screenshot(path=str(tmp_path / "trigger_form.png"))
     save_artifact(tmp_path / "trigger_form.png", "airflow_ui_trigger_form.png")
     dialog.get_by_test_id("trigger-dag-submit").click()
@@ -104,6 +105,7 @@ def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, 
                    timeout=60, what="the manual run created by the trigger form")
     assert run["conf"]["warehouse"] == str(wh)
     assert run["triggering_user_name"] == airflow.user
+    assert airflow.client.dag()["is_paused"] is False
     finished = airflow.wait_run(run["dag_run_id"], timeout=900)
     assert finished["state"] == "success", airflow.run_report(run["dag_run_id"])
 
@@ -119,8 +121,8 @@ def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, 
     assert warehouse_rows(wh, "SELECT count(*) FROM articles")[0][0] == n_files
     assert warehouse_rows(wh, "SELECT count(*) FROM entities")[0][0] > 0
     assert warehouse_rows(wh, "SELECT count(*) FROM quotes")[0][0] > 0
-    assert warehouse_rows(wh, "SELECT status, n_new FROM runs WHERE run_id = ?", [run["dag_run_id"]]) == \
-        [("success", n_files)]
+    assert warehouse_rows(wh, "SELECT run_id, status, n_new FROM runs") == \
+        [(run["dag_run_id"], "success", n_files)]
     # The task logs show progress (articles and words/s per NLP shard).
     log = airflow.client.task_log(run["dag_run_id"], "nlp", 1, 0)
     assert re.search(r"\d+ articles, \d+ words in [\d.]+ s \(\d+ words/s", log), log[-2000:]
@@ -128,6 +130,7 @@ def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, 
 
 def test_missing_input_folder_fails_at_once_with_a_clear_message(airflow, page, tmp_path):
     missing = airflow.extra["base"] / "no_such_folder"
+    airflow.client.set_paused(False)  # runs of a paused DAG never start (the first test unpaused it)
     run = airflow.client.trigger({"input_dir": str(missing), "warehouse": str(airflow.extra["base"] / "bad.duckdb")})
     finished = airflow.wait_run(run["dag_run_id"], timeout=900)
     assert finished["state"] == "failed"
