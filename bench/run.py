@@ -226,6 +226,9 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = 0
+        self.peak_rss_at = 0.0  # seconds after start
+        self.peak_rss_procs: list[tuple[str, float]] = []  # (process, MB) at the peak
+        self.t0 = time.perf_counter()
         self.max_procs = 0
         self.samples = 0
         self.stop_event = threading.Event()
@@ -277,13 +280,27 @@ class TreeSampler(threading.Thread):
                 pass
         return rss, pss
 
+    @staticmethod
+    def _cmdline(pid: int) -> str:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                args = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+            return " ".join(Path(a).name if i == 0 else a for i, a in enumerate(args[:4]))[:120]
+        except OSError:
+            return str(pid)
+
     def run(self) -> None:
         while not self.stop_event.is_set():
             pids = self._tree_pids()
             rss = pss = 0
+            per = []
             for p in pids:
                 r, s = self._mem(p)
                 rss, pss = rss + r, pss + s
+                per.append((p, r))
+            if rss > self.peak_rss:
+                self.peak_rss_at = time.perf_counter() - self.t0
+                self.peak_rss_procs = [(self._cmdline(p), round(r / 2**20, 1)) for p, r in per]
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self.max_procs = max(self.max_procs, len(pids))
             self.samples += 1
@@ -329,6 +346,7 @@ def measure(cmd: list[str], *, env: dict | None = None, log: Path | None = None,
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1), "peak_pss_mb": round(sampler.peak_pss / 2**20, 1),
         "max_child_rss_mb": round(ru1.ru_maxrss / 1024, 1),  # max of any single child, ever (kB on Linux)
         "max_procs": sampler.max_procs, "rss_samples": sampler.samples,
+        "peak_rss_at_s": round(sampler.peak_rss_at, 1), "peak_rss_processes_mb": sampler.peak_rss_procs,
         "foreign_load_cores": None if foreign is None else round(foreign, 2), "loadavg_1m_before": round(load0, 2),
     }
 
@@ -679,6 +697,8 @@ class Bench:
             sc["annotate_over_pipe_n1"] = ratio(sc["annotate_n1"]["words_per_s"], sc["pipe_n1"]["words_per_s"])
             sc["annotate_over_pipe_n2"] = ratio(sc["annotate_n2"]["words_per_s"], sc["pipe_n2"]["words_per_s"])
             sc["postprocess_s_n1"] = round(sc["annotate_n1"]["nlp_s"] - sc["pipe_n1"]["nlp_s"], 2)
+            # the same in CPU seconds: not distorted by other jobs on the machine
+            sc["postprocess_cpu_s_n1"] = round(sc["annotate_n1"]["cpu_s"] - sc["pipe_n1"]["cpu_s"], 2)
         if not ns.keep:
             shutil.rmtree(d, ignore_errors=True)
             texts.unlink(missing_ok=True)
@@ -715,8 +735,33 @@ class Bench:
             r["one_edit_growth"] = (round(max(mn, 1.0) / max(m1, 1.0), 3)
                                     if len(sizes) > 1 and m1 is not None and mn is not None else None)
         sc = self.result.get("nlp_scaling") or {}
+        if sc.get("annotate_n1") and sc.get("pipe_n1"):
+            sc["postprocess_cpu_s_n1"] = round(sc["annotate_n1"]["cpu_s"] - sc["pipe_n1"]["cpu_s"], 2)
         r["parallel_scaling"] = sc.get("scaling_annotate")
         r["parallel_scaling_raw_pipe"] = sc.get("scaling_pipe")
+        # CPU-time views (diagnostics, not targets): robust when other jobs share the cores
+        if sizes:
+            e1 = self.result["sizes"][str(sizes[0])]
+            base = e1.get("baseline_pipe") or {}
+            r["overhead_ratio_cpu"] = ratio(base.get("cpu_s"), e1["full"].get("cpu_s"))
+            r["no_change_ratio_cpu"] = ratio(e1["no_change"].get("cpu_s"), e1["full"].get("cpu_s"), 4)
+        for mode, key in (("annotate", "parallel_scaling_cpu_bound"), ("pipe", "parallel_scaling_raw_pipe_cpu_bound")):
+            a, b = (sc.get(f"{mode}_n1") or {}).get("cpu_s"), (sc.get(f"{mode}_n2") or {}).get("cpu_s")
+            # best wall speed-up 2 processes can give on 2 idle cores, given the extra CPU they burn
+            r[key] = round(2 * a / b, 3) if a and b else None
+        cores = self.result["machine"].get("cores_usable") or 1
+        busy = []
+        for k, e in self.result["sizes"].items():
+            for name in ("full", "baseline_pipe", "no_change", "one_edit", "local_full"):
+                f = (e.get(name) or {}).get("foreign_load_cores")
+                if f is not None and f > 0.25:
+                    busy.append(f"{k}x {name}: {f:.2f}")
+        for name, m in sc.items():
+            if isinstance(m, dict) and (m.get("foreign_load_cores") or 0) > 0.25:
+                busy.append(f"scaling {name}: {m['foreign_load_cores']:.2f}")
+        self.result["warnings"] = ([f"other processes used CPU during measurements (cores of {cores}): "
+                                    + ", ".join(busy) + "; wall-clock ratios are distorted, see the *_cpu figures"]
+                                   if busy else [])
         self.result["ratios"] = r
         self.result["targets"] = check_targets(r)
         self.result["missed"] = [n for n, t in self.result["targets"].items() if t["met"] is False]
@@ -755,11 +800,16 @@ class Bench:
         if sc:
             print(f"\nNLP on the {sc['size']}x texts ({sc['words']} words), words/s  [model load excluded]")
             print(f"{'':>22} {'1 process':>10} {'2 processes':>12} {'2/1':>6}")
+            nan = float("nan")
             for mode, label in (("pipe", "raw nlp.pipe"), ("annotate", "etl.nlp.annotate")):
-                a, b = sc[f"{mode}_n1"]["words_per_s"], sc[f"{mode}_n2"]["words_per_s"]
-                print(f"{label:>22} {a:>10.0f} {b:>12.0f} {b / a:>6.2f}")
-            print(f"annotate() post-processing on top of nlp.pipe (1 process): {sc['postprocess_s_n1']} s "
-                  f"(annotate/pipe words/s = {sc['annotate_over_pipe_n1']})")
+                a = (sc.get(f"{mode}_n1") or {}).get("words_per_s", nan)
+                b = (sc.get(f"{mode}_n2") or {}).get("words_per_s", nan)
+                ca = (sc.get(f"{mode}_n1") or {}).get("cpu_s", nan)
+                cb = (sc.get(f"{mode}_n2") or {}).get("cpu_s", nan)
+                print(f"{label:>22} {a:>10.0f} {b:>12.0f} {b / a:>6.2f}   CPU s: {ca:.0f} vs {cb:.0f}")
+            if "postprocess_s_n1" in sc:
+                print(f"annotate() extraction on top of nlp.pipe (1 process): {sc.get('postprocess_cpu_s_n1')} CPU s, "
+                      f"{sc['postprocess_s_n1']} s wall (annotate/pipe words/s = {sc['annotate_over_pipe_n1']})")
         split = R.get("stage_split") or {}
         cols = [c for c in ("in_process_full_run", "full_run", "no_change", "one_edit") if split.get(c)]
         if cols:
@@ -777,14 +827,38 @@ class Bench:
             status = "n/a" if t["met"] is None else ("ok" if t["met"] else "MISSED")
             parts.append(f"{name} {('%.3f' % v) if v is not None else 'n/a'} ({t['op']} {t['target']:g}: {status})")
         print("ratios: " + " | ".join(parts) + f" | raw pipe scaling {r.get('parallel_scaling_raw_pipe')}")
+        cpu = {k: r.get(k) for k in ("overhead_ratio_cpu", "no_change_ratio_cpu", "parallel_scaling_cpu_bound",
+                                     "parallel_scaling_raw_pipe_cpu_bound", "overhead_ratio_local", "peak_pss_gb")}
+        print("diagnostics: " + " | ".join(f"{k} {v}" for k, v in cpu.items()))
+        for w in R.get("warnings") or []:
+            print("WARNING: " + w)
         if R["missed"]:
             print("MISSED targets: " + ", ".join(R["missed"]))
+
+
+def report_main(path: str) -> int:
+    """`bench/run.py --report FILE`: recompute the ratios/targets of a results file with this version
+    of the code, rewrite it and print its report (also for a partial run)."""
+    file = Path(path)
+    data = json.loads(file.read_text())
+    b = Bench.__new__(Bench)
+    b.result, b.sizes = data, data["config"]["sizes"]
+    b.ns = argparse.Namespace(runner=data["config"]["runner"])
+    b.finish(partial=not data.get("complete"))
+    tmp = file.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    os.replace(tmp, file)
+    b.print_report()
+    print(f"results: {file}" + ("" if data.get("complete") else " (partial run)"))
+    return 1 if data["missed"] else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         return worker_main(argv[1])
+    if argv[:1] == ["--report"]:
+        return report_main(argv[1])
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "news"),
                    help="folder of articles (default ../shared/corpus/news)")
