@@ -180,13 +180,12 @@ def quote_id(article_id: str, start: int, end: int) -> str:
 
 def canonicalise(run_dir: str) -> dict:
     """Resolve mentions to stable canonical entities across the whole batch and link speakers."""
-    from etl.nlp.canonical import canonicalise as canon, link_speakers
-
     rd = Path(run_dir)
     p = read_plan(rd)
     mentions, quotes = _concat_shards(rd, "mentions"), _concat_shards(rd, "quotes")
     if mentions.is_empty() and quotes.is_empty():
         return {"entities": 0, "mentions": 0, "quotes": 0}
+    from etl.nlp.canonical import canonicalise as canon, link_speakers  # spaCy: only when there is work
     known = known_aliases(p["warehouse"])
     with_ids, entities, aliases = canon(mentions, known)
     quotes = link_speakers(quotes, with_ids) if not quotes.is_empty() else quotes
@@ -207,13 +206,12 @@ def canonicalise(run_dir: str) -> dict:
 
 def topics(run_dir: str, n_topics: int | None = None) -> dict:
     """Refit topics over the whole warehouse (as it will be after this run) when anything changed."""
-    from etl.topics import fit_topics
-
     rd = Path(run_dir)
     p = read_plan(rd)
     wh = p["warehouse"]
     if not (p["n_new"] or p["n_changed"] or p["n_deleted"] or p["full_refresh"]):
         return {"refit": False, "reason": "no article changed"}
+    from etl.topics import fit_topics  # scikit-learn: only when there is work
     staged = _read(rd / "articles.parquet", ARTICLE_SCHEMA)
     touched = pl.concat([staged.select("article_id"), _read(rd / "deleted.parquet", {"article_id": pl.String})])
     keep_old = "article_id NOT IN (SELECT article_id FROM touched)"

@@ -123,14 +123,50 @@ def annotate(
     of Docs is alive at a time. Texts longer than CHUNK_CHARS are split into chunks at paragraph
     boundaries (split_text) that are parsed as separate docs; their offsets are shifted back so that
     start_char/end_char index the full text and sentence_index continues across the chunks.
+
+    With n_process > 1 the articles are split into contiguous parts of about equal length, each
+    parsed *and* reduced to rows by a forked worker that inherits the loaded model: unlike
+    nlp.pipe(n_process=...), no Doc is serialised back and the extraction runs in parallel too.
     """
+    load_nlp()  # loaded before forking, so workers share it copy-on-write
+    ids = articles.get_column("article_id").to_list()
+    texts = [t if t is not None else "" for t in articles.get_column("text").to_list()]
+    parts = _balanced_parts(texts, n_process)
+    if len(parts) <= 1:
+        results = [_annotate_rows(ids, texts, batch_size)]
+    else:
+        import multiprocessing
+
+        jobs = [(ids[a:b], texts[a:b], batch_size) for a, b in parts]
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            results = pool.starmap(_annotate_rows, jobs)
+    m_cols = {k: [v for m, _ in results for v in m[k]] for k in MENTION_SCHEMA}
+    q_cols = {k: [v for _, q in results for v in q[k]] for k in QUOTE_SCHEMA}
+    return pl.DataFrame(m_cols, schema=MENTION_SCHEMA), pl.DataFrame(q_cols, schema=QUOTE_SCHEMA)
+
+
+def _balanced_parts(texts: list[str], n: int) -> list[tuple[int, int]]:
+    """Contiguous [a, b) ranges of texts with about equal total length (at most n of them)."""
+    if n <= 1 or len(texts) < 2:
+        return [(0, len(texts))]
+    total = sum(len(t) for t in texts) or 1
+    bounds, acc, k = [0], 0, 1
+    for i, t in enumerate(texts):
+        acc += len(t)
+        if k < n and acc >= total * k / n and i + 1 < len(texts):
+            bounds.append(i + 1)
+            k += 1
+    bounds.append(len(texts))
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _annotate_rows(ids: list[str], texts: list[str], batch_size: int) -> tuple[dict[str, list], dict[str, list]]:
+    """Mention and quote rows (plain lists, no Polars: safe in a forked worker) for these texts."""
     nlp = load_nlp()
     m_cols: dict[str, list] = {k: [] for k in MENTION_SCHEMA}
     q_cols: dict[str, list] = {k: [] for k in QUOTE_SCHEMA}
-    ids = articles.get_column("article_id").to_list()
-    texts = [t if t is not None else "" for t in articles.get_column("text").to_list()]
     prev_aid, sent_base = None, 0
-    for doc, (aid, off) in nlp.pipe(_chunks(ids, texts), as_tuples=True, n_process=n_process, batch_size=batch_size):
+    for doc, (aid, off) in nlp.pipe(_chunks(ids, texts), as_tuples=True, batch_size=batch_size):
         if off == 0 or aid != prev_aid:
             sent_base = 0
         prev_aid = aid
@@ -155,4 +191,4 @@ def annotate(
             q_cols["speaker_start"].append(None if q.speaker_start is None else q.speaker_start + off)
             q_cols["speaker_end"].append(None if q.speaker_end is None else q.speaker_end + off)
         sent_base += n_sents
-    return pl.DataFrame(m_cols, schema=MENTION_SCHEMA), pl.DataFrame(q_cols, schema=QUOTE_SCHEMA)
+    return m_cols, q_cols
