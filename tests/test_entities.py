@@ -114,3 +114,15 @@ def test_long_article_chunked_offsets_and_sentences():
     si = m.get_column("sentence_index").to_list()
     assert si == sorted(si)
     assert si[-1] > one.get_column("sentence_index").max() * (reps - 1)
+
+
+def test_bracketed_acronym_is_not_part_of_the_name():
+    import polars as pl
+
+    from etl.nlp import annotate
+
+    text = "Ministers of the European Union (EU) met. The International Monetary Fund (IMF) said the EU must act."
+    mentions, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    assert "(" not in "".join(mentions["text"].to_list())
+    keys = dict(zip(mentions["text"].to_list(), mentions["key"].to_list()))
+    assert keys["EU"] == keys["European Union"] and keys["IMF"] == keys["International Monetary Fund"]

@@ -112,6 +112,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         # trim tokens: leading determiners / punctuation, trailing possessives / punctuation
         while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].is_punct or doc[s].is_space):
             s += 1
+        # "European Union (EU" -> "European Union": a bracketed acronym is its own mention
+        e = next((k for k in range(s + 1, e) if doc[k].text == "("), e)
         while e > s and (doc[e - 1].lower_ in _POSSESSIVE or doc[e - 1].is_punct or doc[e - 1].is_space):
             e -= 1
         if s >= e:
