@@ -52,7 +52,7 @@ def runs(tmp_path_factory):
 
 def test_first_run_fills_every_contract_table(runs):
     wh = runs["wh"]
-    assert "106 new" in runs["first"]
+    assert "107 new" in runs["first"]
     for table in ("articles", "entities", "entity_mentions", "quotes", "topics", "article_topics", "runs",
                   "rejected_inputs"):
         assert _q(wh, f"SELECT count(*) FROM {table}")[0][0] > 0, table
@@ -84,6 +84,7 @@ def test_every_format_loaded_and_bad_input_rejected(runs):
         [(True, "cp1252")]
     rejected = dict(_q(wh, "SELECT source_path, reason FROM rejected_inputs WHERE run_id = (SELECT min(run_id) FROM runs)"))
     assert "PNG" in rejected["handmade/broken.txt"]
+    assert "not valid JSON" in rejected["samples/wire-feed.jsonl:2"]
     assert "not valid JSON" in rejected["handmade/wire.jsonl:3"]
     quote = _q(wh, """SELECT e.name FROM quotes q JOIN entities e ON e.entity_id = q.speaker_entity_id
                       WHERE q.text = 'This budget protects every school,'""")
@@ -91,7 +92,7 @@ def test_every_format_loaded_and_bad_input_rejected(runs):
 
 
 def test_second_run_changes_nothing(runs):
-    assert "0 new, 0 changed, 0 deleted, 106 unchanged" in runs["second"]
+    assert "0 new, 0 changed, 0 deleted, 107 unchanged" in runs["second"]
     assert runs["snap2"] == runs["snap1"]
     assert _q(runs["wh"], "SELECT count(*), count(DISTINCT run_id) FROM runs WHERE status = 'success'") == [(2, 2)]
 
@@ -102,7 +103,7 @@ def test_editing_one_file_changes_only_its_rows(runs):
     path = drop / target
     path.write_text(path.read_text() + "\nThe grant will fund a new wing, Stein told reporters.\n")
     out = _run(drop, wh, runs["home"])
-    assert "0 new, 1 changed, 0 deleted, 105 unchanged" in out
+    assert "0 new, 1 changed, 0 deleted, 106 unchanged" in out
     after = _snapshot(wh)
     for table in ("entity_mentions", "quotes"):
         before_other = [r for r in runs["snap2"][table] if target not in r]
