@@ -1,4 +1,4 @@
-"""Topic model (etl/topics.py) and the topic trend views (sql/views/topic_trends.sql).
+"""Topic model (etl/topics.py) and the topic trend views (sql/views/06_topic_trends.sql).
 
 Runs on tests/fixtures/corpus (66 BBC articles + their entity mentions, see its README), never
 on ../shared.
@@ -27,7 +27,7 @@ from etl.topics import (
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SEED_ARTICLE = ROOT / "seeds" / "000_0a211b190e0dde63.txt"
-VIEWS_SQL = ROOT / "sql" / "views" / "topic_trends.sql"
+VIEWS_SQL = ROOT / "sql" / "views" / "06_topic_trends.sql"
 
 
 def _load_corpus() -> pl.DataFrame:
