@@ -39,15 +39,16 @@ def _airflow(*args: str, env: dict[str, str], quiet: bool = False) -> subprocess
 
 
 def prepare_airflow(env: dict[str, str]) -> None:
-    """Create/upgrade the metadata DB and the one-writer pool; cheap when already done."""
-    home = Path(env["AIRFLOW_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    marker = home / ".news_etl_ready"
+    """Create/upgrade the metadata DB and the one-writer pool once (the same preparation `make airflow` uses)."""
+    from etl.airflow_local import prepare
+
+    marker = Path(env["AIRFLOW_HOME"]) / ".news_etl_ready"
     if marker.exists():
         return
-    for args in (("db", "migrate"), ("pools", "set", "duckdb_writer", "1", "One writer per DuckDB file")):
-        if _airflow(*args, env=env, quiet=True).returncode != 0:
-            raise SystemExit(f"airflow {' '.join(args[:2])} failed; run it by hand with AIRFLOW_HOME={home} to see why")
+    try:
+        prepare(env)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
     marker.write_text(datetime.now(timezone.utc).isoformat())
 
 
