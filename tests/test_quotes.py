@@ -154,3 +154,28 @@ def test_indirect_constructions():
     assert got["more work was needed"]["cue"] == "adding"
     # a programme title in quotation marks is not a quote
     assert "Fox News Sunday," not in got and "Fox News Sunday" not in got
+
+
+def _quotes(text: str) -> list[dict]:
+    mentions, quotes = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    mw, ents, _ = canonicalise(mentions, pl.DataFrame(schema=ALIAS_SCHEMA))
+    return (
+        link_speakers(quotes, mw)
+        .join(ents.select("entity_id", pl.col("name").alias("speaker_name")), left_on="speaker_entity_id", right_on="entity_id", how="left")
+        .to_dicts()
+    )
+
+
+def _by_text(rows: list[dict], part: str) -> dict:
+    hits = [r for r in rows if part in r["text"]]
+    assert hits, f"no quote containing {part!r} in {[r['text'] for r in rows]}"
+    return hits[0]
+
+
+def test_attribution_after_question_mark_is_its_own_sentence():
+    rows = _quotes('The mayor spoke at a rally on Sunday.\n\n"Who will pay for the new bridge?" Mary Jones asked the crowd.')
+    asked = _by_text(rows, "Who will pay for the new bridge?")
+    assert asked["cue"] == "asked" and asked["speaker_name"] == "Mary Jones"
+    # a next sentence with its own reported clause does not attribute the quote before it
+    rows = _quotes('"We will find the money somewhere in the budget!" Finance chief Tom Brown said the city had no money.')
+    assert _by_text(rows, "We will find the money")["speaker_text"] is None

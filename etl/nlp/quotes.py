@@ -483,7 +483,24 @@ def _window_tokens(ix: _DocIndex, a_tok: int, b_tok: int) -> range:
         nxt = ix.sents[s2 + 1]
         if len(nxt) <= 8 and nxt[0].is_lower or (len(nxt) <= 5 and nxt[0].lower_ in PRONOUNS_PERSON):
             end = nxt.end
+        elif _attribution_after(ix, b_tok, nxt):
+            end = nxt.end
     return range(start, end)
+
+
+def _attribution_after(ix: _DocIndex, b_tok: int, nxt) -> bool:
+    """'"Is that all?" Jones asked.': the parser ends the sentence at '?"' / '!"', so the attribution
+    is a sentence of its own that starts on the same line right after the closing mark and opens with
+    its subject and a reporting verb that has no reported clause of its own."""
+    gap = ix.text[ix.doc[b_tok].idx if b_tok < len(ix.doc) else len(ix.text) : nxt.start_char]
+    if "\n" in gap or any(ch.isalnum() for ch in gap):
+        return False
+    for t in nxt[:6]:
+        if ix.quote_tok[t.i] or t.text in ALL_MARKS:
+            return False
+        if _is_cue(t) and t.dep_ == "ROOT":
+            return not any(c.dep_ in ("ccomp", "xcomp") for c in t.children)
+    return False
 
 
 def _in_subtree(t: Token, anc: Token) -> bool:
