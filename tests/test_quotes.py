@@ -179,3 +179,12 @@ def test_attribution_after_question_mark_is_its_own_sentence():
     # a next sentence with its own reported clause does not attribute the quote before it
     rows = _quotes('"We will find the money somewhere in the budget!" Finance chief Tom Brown said the city had no money.')
     assert _by_text(rows, "We will find the money")["speaker_text"] is None
+
+
+def test_subject_parsed_inside_the_quote_falls_back_to_word_order():
+    # the parser takes "person" (inside the marks) as the subject of "said"
+    rows = _quotes('"Well, look, she is clearly able, right? Clearly an able person," campaign manager Jeff Webb said Monday.')
+    assert _by_text(rows, "Clearly an able person")["speaker_name"] == "Jeff Webb"
+    # a passive cue has no speaker, even with a pronoun right before it
+    rows = _quotes('Mr Brown is a keen cyclist. He is described as "a proud grandfather" of four.')
+    assert _by_text(rows, "a proud grandfather")["speaker_text"] is None

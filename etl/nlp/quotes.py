@@ -306,6 +306,47 @@ def _subject_of(v: Token) -> Token | None:
     return None
 
 
+_SKIP_BEFORE_VERB = frozenset("aux auxpass neg advmod npadvmod".split())
+_NOUN_TAGS = frozenset(("NN", "NNS", "NNP", "NNPS"))
+_TIME_ENTS = frozenset(("DATE", "TIME"))
+
+
+def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
+    """Speaker by word order when the parse gives none outside the quotation marks: the noun right
+    before a finite verb ('," campaign manager Jeff Webb said') or, after a closing mark, the noun
+    phrase right after it ('," said Jeff Webb'); the parser often takes a quoted noun as the subject."""
+    doc = ix.doc
+    k = v.i - 1
+    while k >= 0 and not ix.quote_tok[k] and (doc[k].dep_ in _SKIP_BEFORE_VERB or doc[k].ent_type_ in _TIME_ENTS):
+        k -= 1
+    if k < 0 or ix.quote_tok[k]:
+        return None
+    if v.tag_ in ("VBD", "VBZ", "VBP", "VBN") and (
+        doc[k].tag_ in _NOUN_TAGS and not doc[k].ent_type_ or doc[k].ent_type_ in ("PERSON", "ORG", "NORP")
+        or doc[k].lower_ in PRONOUNS_PERSON
+    ):
+        return doc[k]
+    if doc[k].text in ALL_MARKS or doc[k].text in (",", "''"):
+        for j in range(v.i + 1, min(v.i + 5, len(doc))):
+            if ix.quote_tok[j] or doc[j].is_punct or doc[j].ent_type_ in _TIME_ENTS:
+                break
+            if doc[j].tag_ in _NOUN_TAGS:
+                while j + 1 < len(doc) and doc[j + 1].tag_ in _NOUN_TAGS and not ix.quote_tok[j + 1]:
+                    j += 1  # the head ends the phrase: 'Rubio spokesman Alex Conant'
+                return doc[j]
+    return None
+
+
+def _speaker_token(ix: _DocIndex, v: Token) -> Token | None:
+    """Subject of the reporting verb v, by word order when the parsed one is inside the quotation."""
+    subj = _subject_of(v)
+    if subj is not None and not ix.quote_tok[subj.i]:
+        return subj
+    if v.lower_ == "according" or v.tag_ == "VBG" or any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children):
+        return None  # participles and passives ('is described as') have no speaker before them
+    return _adjacent_subject(ix, v)
+
+
 def _noun_lemma(t: Token) -> str:
     w = t.lower_
     if t.tag_ in ("NNS", "NNPS") and w.endswith("s"):
@@ -581,7 +622,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
     last_marked: Quote | None = None
     for q in sorted(quotes + indirect, key=lambda q: (q.extra.get("cue_pos", q.start) if q.kind == "indirect" else q.start)):
         if q.cue_i is not None:
-            subj = _subject_of(ix.doc[q.cue_i])
+            subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
                 st, sm = _speaker(ix, subj)
                 q.speaker_text = st
