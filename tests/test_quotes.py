@@ -188,3 +188,18 @@ def test_subject_parsed_inside_the_quote_falls_back_to_word_order():
     # a passive cue has no speaker, even with a pronoun right before it
     rows = _quotes('Mr Brown is a keen cyclist. He is described as "a proud grandfather" of four.')
     assert _by_text(rows, "a proud grandfather")["speaker_text"] is None
+
+
+def test_name_and_colon_introduce_a_quote():
+    rows = _quotes('The senator was blunt about the vote.\n\nJane Roe: "We will win the vote in March and then we will govern."')
+    r = _by_text(rows, "We will win the vote")
+    assert r["cue"] == ":" and r["speaker_name"] == "Jane Roe"
+    # transcript lines inside marks: the label names the speaker and is not part of the quote
+    rows = _quotes('"SMITH: We will win the vote in March, I am sure.\n\n"JONES: I doubt that very much, senator.')
+    smith, jones = _by_text(rows, "We will win"), _by_text(rows, "I doubt that")
+    assert smith["speaker_text"] == "SMITH" and not smith["text"].startswith("SMITH")
+    assert jones["speaker_text"] == "JONES"
+    # an unmarked headline line; a note label is not a speaker
+    rows = _quotes("Jane Roe: Taxes will rise if we lose the vote\n\nEditor's note: This story was updated on Monday.")
+    assert _by_text(rows, "Taxes will rise if we lose the vote")["speaker_name"] == "Jane Roe"
+    assert not any("updated on Monday" in r["text"] for r in rows)

@@ -130,6 +130,7 @@ class Quote:
 _MARK_RE = re.compile("''|[" + re.escape(ALL_MARKS) + "]")
 
 
+_CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]{1,30}:\s")
 _TITLE_FUNCTION_WORDS = frozenset("of the and a an in on to for at with from by or".split())
 
 
@@ -178,7 +179,12 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
             nxt = pe
             while nxt < n and text[nxt] in "\n\r \t\u00a0":
                 nxt += 1
-            if nxt == i and r in ("open", "amb") and text[pe:nxt].count("\n") <= 3:
+            if (
+                nxt == i
+                and r in ("open", "amb")
+                and text[pe:nxt].count("\n") <= 3
+                and not _CAPS_LABEL.match(text, i + w)  # '"SMITH: ...' opens a new transcript turn
+            ):
                 para_from = i
                 continue  # continuation mark: stays inside the quote
             spans.append((open_at, pe, open_at + open_w, pe))
@@ -544,6 +550,71 @@ def _attribution_after(ix: _DocIndex, b_tok: int, nxt) -> bool:
     return False
 
 
+_LABEL_IN_QUOTE = re.compile(r"([A-Z][\w.'’ -]{0,30}?):\s+")
+
+
+def _name_ending_at(ix: _DocIndex, pos: int, start: int | None = None) -> Mention | None:
+    """A person or organisation mention that ends at character pos (and starts at start, if given)."""
+    k = ix.tok_at(pos) - 1
+    m = ix.ment_by_tok.get(k) if k >= 0 else None
+    if m is None or m.end_char != pos or ix.label_of(m) not in ("PERSON", "ORG"):
+        return None
+    return m if start is None or m.start_char == start else None
+
+
+def _colon_label(ix: _DocIndex, om: int, cs: int, ce: int) -> tuple[int, int, Mention | None, int] | None:
+    """A quote with no reporting verb introduced by its speaker's name and a colon: 'Jane Roe: "..."'
+    (the name right before the colon), or a transcript line in marks, '"ROE: ...' (label, content
+    start). Returns (label start, label end, mention or None, content start)."""
+    text = ix.text
+    line = text.rfind("\n", 0, om) + 1
+    before = text[line:om].rstrip()
+    if before.endswith(":"):
+        m = _name_ending_at(ix, line + len(before[:-1].rstrip()))
+        if m is not None:
+            return m.start_char, m.end_char, m, cs
+    lm = _LABEL_IN_QUOTE.match(text, cs, ce)
+    if lm is None or lm.end() >= ce:
+        return None
+    ls, le = lm.span(1)
+    m = _name_ending_at(ix, le, ls)
+    words = text[ls:le].split()
+    if m is None and not (len(words) <= 3 and all(w.isupper() and len(w) >= 2 for w in words)):
+        return None
+    return ls, le, m, lm.end()
+
+
+_LABEL_LINE = re.compile(r"^[ \t\u00a0]*([A-Z][^\n:]{0,40}?):[ \t\u00a0]+(?=\S)", re.M)
+
+
+def _label_lines(ix: _DocIndex, indirect: list[Quote]) -> list[Quote]:
+    """Unmarked lines 'Jane Roe: We will win the vote.' (headlines, transcripts): the person named
+    before the colon said the rest of the line."""
+    text, out = ix.text, []
+    for lm in _LABEL_LINE.finditer(text):
+        ls, le = lm.span(1)
+        m = _name_ending_at(ix, le, ls)
+        if m is None or ix.label_of(m) != "PERSON":
+            continue
+        cs, ce = lm.end(), text.find("\n", lm.end())
+        ce = len(text) if ce < 0 else ce
+        ce = len(text[cs:ce].rstrip(" \t\u00a0")) + cs
+        a, b = ix.tok_at(cs), bisect_left(ix.tok_starts, ce)
+        if (
+            text[cs] in ALL_MARKS
+            or any(ix.quote_tok[a:b])
+            or len(_WORD.findall(text, cs, ce)) < 4
+            or not any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in ix.doc[a:b])
+            or any(q.start < ce and cs < q.end for q in indirect)
+        ):
+            continue
+        q = Quote(start=cs, end=ce, kind="indirect", cue=":")
+        q.extra["label"] = (m.start_char, m.end_char, m)
+        q.extra["cue_pos"] = le
+        out.append(q)
+    return out
+
+
 def _in_subtree(t: Token, anc: Token) -> bool:
     return anc.left_edge.i <= t.i <= anc.right_edge.i and any(a.i == anc.i for a in [t, *t.ancestors])
 
@@ -607,7 +678,12 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
         if kind == "direct" and cue_tok is None and nwords <= 2 and not split_cont:
             continue
         q = Quote(start=cs, end=ce, kind=kind, mark_open=om, mark_close=cm)
-        if cue_tok is not None:
+        lab = None if split_cont else _colon_label(ix, om, cs, ce)
+        if lab is not None and (cue_tok is None or lab[3] > cs):
+            # a speaker label: 'Jane Roe: "..."' when no verb is found, a transcript's '"ROE: ...' always
+            q.cue, q.extra["label"] = ":", lab[:3]
+            q.start = lab[3]
+        elif cue_tok is not None:
             q.cue = _cue_text(cue_tok)
             q.cue_i = cue_tok.i
             q.extra["cue_pos"] = cue_tok.idx
@@ -618,6 +694,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
         quotes.append(q)
         prev = q
     indirect = _indirect_quotes(ix, quotes)
+    indirect += _label_lines(ix, indirect)
     # speakers, in document order (earlier speakers are salient antecedents for later pronouns)
     last_marked: Quote | None = None
     for q in sorted(quotes + indirect, key=lambda q: (q.extra.get("cue_pos", q.start) if q.kind == "indirect" else q.start)):
@@ -629,6 +706,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
                     ix.speakers.append((q.start, sm))
+        elif "label" in q.extra:
+            ls, le, lm = q.extra["label"]
+            q.speaker_text, q.speaker_start, q.speaker_end = ix.text[ls:le], ls, le
+            if lm is not None:
+                ix.speakers.append((q.start, lm))
         elif q.extra.get("inherit") and last_marked is not None:
             q.speaker_text, q.speaker_start, q.speaker_end = (
                 last_marked.speaker_text,
