@@ -203,3 +203,14 @@ def test_name_and_colon_introduce_a_quote():
     rows = _quotes("Jane Roe: Taxes will rise if we lose the vote\n\nEditor's note: This story was updated on Monday.")
     assert _by_text(rows, "Taxes will rise if we lose the vote")["speaker_name"] == "Jane Roe"
     assert not any("updated on Monday" in r["text"] for r in rows)
+
+
+def test_speaker_of_gerund_and_infinitive_cues():
+    rows = _quotes(
+        "Mary Jones responded on Sunday by saying that the plan would fail within a year.\n\n"
+        "Tom Brown was prompted to say that taxes would rise next spring.\n\n"
+        "The panel forced Ann Lee to admit that nobody had been fired over the losses."
+    )
+    assert _by_text(rows, "the plan would fail")["speaker_name"] == "Mary Jones"
+    assert _by_text(rows, "taxes would rise")["speaker_name"] == "Tom Brown"
+    assert _by_text(rows, "nobody had been fired")["speaker_name"] == "Ann Lee"

@@ -289,7 +289,13 @@ def _subject_of(v: Token) -> Token | None:
                         return g
         return None
     cur = v
+    via_xcomp = False
     for _ in range(3):
+        if via_xcomp:
+            # "forced X to admit", "X was asked to say": the object, or the passive subject, speaks
+            for c in cur.children:
+                if c.dep_ in ("dobj", "nsubjpass"):
+                    return c
         for c in cur.children:
             if c.dep_ == "nsubjpass":
                 # "is described as", "was reported": the subject is not the speaker; the agent is
@@ -303,7 +309,10 @@ def _subject_of(v: Token) -> Token | None:
                 return c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
             return cur.head
-        if cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl") and cur.head is not cur:
+        via_xcomp = cur.dep_ == "xcomp"
+        if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.head.tag_.startswith("VB"):
+            cur = cur.head.head  # "X responded by saying ...", "X deflected questions before saying ..."
+        elif cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl") and cur.head is not cur:
             if cur.dep_ == "relcl":
                 return cur.head
             cur = cur.head
