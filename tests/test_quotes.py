@@ -214,3 +214,10 @@ def test_speaker_of_gerund_and_infinitive_cues():
     assert _by_text(rows, "the plan would fail")["speaker_name"] == "Mary Jones"
     assert _by_text(rows, "taxes would rise")["speaker_name"] == "Tom Brown"
     assert _by_text(rows, "nobody had been fired")["speaker_name"] == "Ann Lee"
+
+
+def test_attribution_ending_the_previous_sentence_and_inverted_said():
+    rows = _quotes('The council may cut the budget again next year, Tom Brown said. "We have no money left for roads."')
+    assert _by_text(rows, "We have no money left")["speaker_name"] == "Tom Brown"
+    rows = _quotes('Some experts doubt the plan will pass. Said Ellis: "I do not get the sense she is interested in it."')
+    assert "Ellis" in _by_text(rows, "I do not get the sense")["speaker_text"]

@@ -328,20 +328,23 @@ _TIME_ENTS = frozenset(("DATE", "TIME"))
 
 def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
     """Speaker by word order when the parse gives none outside the quotation marks: the noun right
-    before a finite verb ('," campaign manager Jeff Webb said') or, after a closing mark, the noun
-    phrase right after it ('," said Jeff Webb'); the parser often takes a quoted noun as the subject."""
+    before a finite verb ('," campaign manager Jeff Webb said') or, after a closing mark or at the
+    sentence start, the noun phrase right after it ('," said Jeff Webb', 'Said Webb: "...'); the parser
+    often takes a quoted noun as the subject."""
     doc = ix.doc
     k = v.i - 1
     while k >= 0 and not ix.quote_tok[k] and (doc[k].dep_ in _SKIP_BEFORE_VERB or doc[k].ent_type_ in _TIME_ENTS):
         k -= 1
-    if k < 0 or ix.quote_tok[k]:
+    if v.is_sent_start:
+        k = -1
+    elif k < 0 or ix.quote_tok[k]:
         return None
-    if v.tag_ in ("VBD", "VBZ", "VBP", "VBN") and (
+    elif v.tag_ in ("VBD", "VBZ", "VBP", "VBN") and (
         doc[k].tag_ in _NOUN_TAGS and not doc[k].ent_type_ or doc[k].ent_type_ in ("PERSON", "ORG", "NORP")
         or doc[k].lower_ in PRONOUNS_PERSON
     ):
         return doc[k]
-    if doc[k].text in ALL_MARKS or doc[k].text in (",", "''"):
+    if k < 0 or doc[k].text in ALL_MARKS or doc[k].text in (",", "''"):
         for j in range(v.i + 1, min(v.i + 5, len(doc))):
             if ix.quote_tok[j] or doc[j].is_punct or doc[j].ent_type_ in _TIME_ENTS:
                 break
@@ -534,6 +537,8 @@ def _window_tokens(ix: _DocIndex, a_tok: int, b_tok: int) -> range:
         prev = ix.sents[s1 - 1]
         if prev.text.rstrip().endswith(":") or prev.text.rstrip().endswith(':"'):
             start = prev.start
+        elif "\n" not in ix.text[prev.end_char : ix.doc[a_tok].idx] and _ends_with_attribution(ix, prev):
+            start = prev.start
     # '"...." he said.' split off as its own short sentence
     if s2 + 1 < len(ix.sents):
         nxt = ix.sents[s2 + 1]
@@ -542,6 +547,20 @@ def _window_tokens(ix: _DocIndex, a_tok: int, b_tok: int) -> range:
         elif _attribution_after(ix, b_tok, nxt):
             end = nxt.end
     return range(start, end)
+
+
+def _ends_with_attribution(ix: _DocIndex, sent) -> bool:
+    """'The plan may fail, Jones said. "We have no money."': a sentence without quotation marks that
+    ends with its subject and reporting verb attributes the quote that follows it in the paragraph."""
+    k = sent.end - 1
+    while k > sent.start and (ix.doc[k].is_punct or ix.doc[k].ent_type_ in _TIME_ENTS):
+        k -= 1
+    t = ix.doc[k]
+    return (
+        _is_cue(t)
+        and any(c.dep_ == "nsubj" and c.i < t.i for c in t.children)
+        and not any(x.text in ALL_MARKS or ix.quote_tok[x.i] for x in sent)
+    )
 
 
 def _attribution_after(ix: _DocIndex, b_tok: int, nxt) -> bool:
