@@ -221,3 +221,19 @@ def test_attribution_ending_the_previous_sentence_and_inverted_said():
     assert _by_text(rows, "We have no money left")["speaker_name"] == "Tom Brown"
     rows = _quotes('Some experts doubt the plan will pass. Said Ellis: "I do not get the sense she is interested in it."')
     assert "Ellis" in _by_text(rows, "I do not get the sense")["speaker_text"]
+
+
+def test_dateline_and_listed_speakers():
+    rows = _quotes(
+        "LONDON (Reuters) - Jane Roe said she was unlikely to meet the prime minister this year.\n\n"
+        "WASHINGTON -- President Tom Brown, opening the new bridge on Saturday, said it would carry more traffic."
+    )
+    assert _by_text(rows, "unlikely to meet the prime minister")["speaker_name"] == "Jane Roe"
+    assert _by_text(rows, "it would carry more traffic")["speaker_name"] == "Tom Brown"
+    rows = _quotes(
+        '"Our simple advice is not to use them at all," wrote Jason Dana, Robyn Dawes and Nathan Peterson.\n\n'
+        '"The figures are final," said Ann Lee, Tom Brown\'s deputy.'
+    )
+    listed = _by_text(rows, "Our simple advice")
+    assert listed["speaker_name"] == "Nathan Peterson" and listed["speaker_text"].startswith("Jason Dana")
+    assert _by_text(rows, "The figures are final")["speaker_name"] == "Ann Lee"

@@ -306,7 +306,9 @@ def _subject_of(v: Token) -> Token | None:
                                 return g
                 return None
             if c.dep_ == "nsubj" and c.lower_ not in ("that", "which", "who"):
-                return c
+                # of two subjects ('LONDON (Reuters) - Jane Roe said'), the one next to the verb
+                nxt = [d for d in cur.children if d.dep_ == "nsubj" and c.i < d.i < cur.i]
+                return nxt[-1] if nxt else c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
             return cur.head
         via_xcomp = cur.dep_ == "xcomp"
@@ -474,6 +476,28 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
     return None
 
 
+_PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
+
+
+def _last_listed(ix: _DocIndex, m: Mention) -> Mention:
+    """The last name of a listed subject ('Jane Roe, Ann Lee and Tom Brown wrote'), which the parser
+    often splits into appositions (and the small model tags some names ORG): people or organisations,
+    the list closed by 'and'."""
+    doc, lab = ix.doc, ("PERSON", "ORG")
+    last, j = m, m.tok_end
+    while j < len(doc) and doc[j].text in (",", "and"):
+        k, has_and = j + 1, doc[j].text == "and"
+        if doc[j].text == "," and k < len(doc) and doc[k].text == "and":
+            k, has_and = k + 1, True
+        nm = ix.ment_by_tok.get(k)
+        if nm is None or nm.tok_start != k or ix.label_of(nm) not in lab:
+            break
+        if has_and:
+            last = nm
+        j = nm.tok_end
+    return last
+
+
 def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     """(speaker_text as written, resolved mention or None)."""
     doc = ix.doc
@@ -492,7 +516,16 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         cm = ix.ment_by_tok.get(c.i)
         if cm is not None and c.i > subj.i:
             conj_m = cm
+    if m is not None and ix.label_of(m) in _PLACE_LABELS and subj.is_upper:
+        # a dateline parsed as the subject ('WASHINGTON -- President Obama, ..., said'): its appositive
+        for c in subj.children:
+            am = ix.ment_by_tok.get(c.i)
+            if c.dep_ == "appos" and am is not None and ix.label_of(am) in ("PERSON", "ORG"):
+                return am.text, am
     if m is not None:
+        last = _last_listed(ix, m)
+        if conj_m is None or last.tok_start > conj_m.tok_start:
+            conj_m = last if last is not m else None
         if conj_m is not None:
             return doc[m.tok_start : conj_m.tok_end].text, conj_m
         return m.text, m
