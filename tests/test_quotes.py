@@ -237,3 +237,14 @@ def test_dateline_and_listed_speakers():
     listed = _by_text(rows, "Our simple advice")
     assert listed["speaker_name"] == "Nathan Peterson" and listed["speaker_text"].startswith("Jason Dana")
     assert _by_text(rows, "The figures are final")["speaker_name"] == "Ann Lee"
+
+
+def test_no_speaker_for_asked_participle_and_expletive_it():
+    rows = _quotes('Asked whether the plan is "realistic enough to work this year," most voters said yes.')
+    assert _by_text(rows, "realistic enough to work")["speaker_text"] is None
+    rows = _quotes(
+        "The Acme Corporation met its lenders on Monday.\n\n"
+        "It is important to note that the lenders have not agreed to any new terms yet."
+    )
+    r = _by_text(rows, "the lenders have not agreed")
+    assert r["speaker_text"] is None and r["speaker_entity_id"] is None

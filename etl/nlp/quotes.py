@@ -279,6 +279,9 @@ def _cue_text(t: Token) -> str:
     return t.text
 
 
+_EXPLETIVE_HEADS = frozenset("is was 's be been means meant seems seemed".split())
+
+
 def _subject_of(v: Token) -> Token | None:
     """Subject of a reporting verb, climbing through participles ('..., saying ...')."""
     if v.lower_ == "according":
@@ -288,6 +291,11 @@ def _subject_of(v: Token) -> Token | None:
                     if g.dep_ == "pobj":
                         return g
         return None
+    if v.tag_ == "VBN" and v.dep_ in ("advcl", "ccomp", "conj", "ROOT") and not any(
+        c.dep_ in ("nsubj", "aux", "auxpass") for c in v.children
+    ):
+        # 'Asked about the plan, Roe said ...': the question's speaker is not Roe (the agent, if named)
+        return next((g for a in v.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"), None)
     cur = v
     via_xcomp = False
     for _ in range(3):
@@ -305,6 +313,8 @@ def _subject_of(v: Token) -> Token | None:
                             if g.dep_ == "pobj":
                                 return g
                 return None
+            if c.dep_ == "nsubj" and c.lower_ == "it" and cur is not v and cur.lower_ in _EXPLETIVE_HEADS:
+                return None  # 'it is important to note that ...', 'it means admitting that ...'
             if c.dep_ == "nsubj" and c.lower_ not in ("that", "which", "who"):
                 # of two subjects ('LONDON (Reuters) - Jane Roe said'), the one next to the verb
                 nxt = [d for d in cur.children if d.dep_ == "nsubj" and c.i < d.i < cur.i]
@@ -362,8 +372,10 @@ def _speaker_token(ix: _DocIndex, v: Token) -> Token | None:
     subj = _subject_of(v)
     if subj is not None and not ix.quote_tok[subj.i]:
         return subj
-    if v.lower_ == "according" or v.tag_ == "VBG" or any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children):
-        return None  # participles and passives ('is described as') have no speaker before them
+    if v.tag_ not in ("VBD", "VBZ", "VBP", "VBN") or any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children):
+        return None  # participles and passives ('is described as') have no speaker next to them
+    if v.tag_ == "VBN" and not any(c.dep_ == "aux" for c in v.children):
+        return None  # 'Asked whether ...' (but 'has said')
     return _adjacent_subject(ix, v)
 
 
@@ -676,8 +688,14 @@ def _label_lines(ix: _DocIndex, indirect: list[Quote]) -> list[Quote]:
     return out
 
 
-def _in_subtree(t: Token, anc: Token) -> bool:
-    return anc.left_edge.i <= t.i <= anc.right_edge.i and any(a.i == anc.i for a in [t, *t.ancestors])
+def _depth_below(t: Token, anc: Token) -> int | None:
+    """How many heads up from t to anc, None when anc does not govern t."""
+    if not anc.left_edge.i <= t.i <= anc.right_edge.i:
+        return None
+    for d, a in enumerate([t, *t.ancestors]):
+        if a.i == anc.i:
+            return d
+    return None
 
 
 def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None) -> list[Quote]:
@@ -722,12 +740,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 dist = t.idx - max(cm, ce)
                 if dist < 0:
                     continue
-            # a cue governing the quote (mixed: 'said he wanted "..."') is preferred
-            gov = 0
-            if a_tok < len(doc) and _in_subtree(doc[min(a_tok, len(doc) - 1)], t):
-                gov = 1
-            cands.append((-gov, dist, i))
-        cue_tok = doc[min(cands)[2]] if cands else None
+            # a cue governing the quote (mixed: 'said he wanted "..."') is preferred, the closest one
+            # first ('Asked whether it is "realistic," voters said yes': the question's)
+            depth = _depth_below(doc[min(a_tok, len(doc) - 1)], t)
+            cands.append((depth is None, depth or 0, dist, i))
+        cue_tok = doc[min(cands)[-1]] if cands else None
         kind = "direct" if (direct_start or split_cont) else "mixed"
         if kind == "mixed":
             words = _WORD.findall(text, cs, ce)
