@@ -248,3 +248,10 @@ def test_no_speaker_for_asked_participle_and_expletive_it():
     )
     r = _by_text(rows, "the lenders have not agreed")
     assert r["speaker_text"] is None and r["speaker_entity_id"] is None
+
+
+def test_sender_of_a_statement_and_appositive_before_compound():
+    rows = _quotes("Acme Corporation issued a statement saying it would close two factories next year.")
+    assert _by_text(rows, "it would close two factories")["speaker_name"] == "Acme Corporation"
+    rows = _quotes("Another Smith ally, Finance Secretary Tom Brown, said the budget was balanced for the first time.")
+    assert _by_text(rows, "the budget was balanced")["speaker_name"] == "Tom Brown"

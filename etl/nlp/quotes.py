@@ -279,6 +279,8 @@ def _cue_text(t: Token) -> str:
     return t.text
 
 
+# What a speaker issues or releases: 'X released a letter saying ...' makes X the speaker.
+MESSAGE_NOUNS = frozenset("statement statements letter tweet tweets email message post note release memo ad video".split())
 _EXPLETIVE_HEADS = frozenset("is was 's be been means meant seems seemed".split())
 
 
@@ -320,7 +322,11 @@ def _subject_of(v: Token) -> Token | None:
                 nxt = [d for d in cur.children if d.dep_ == "nsubj" and c.i < d.i < cur.i]
                 return nxt[-1] if nxt else c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
-            return cur.head
+            h = cur.head
+            if h.lower_ in MESSAGE_NOUNS and h.dep_ == "dobj" and h.head.tag_.startswith("VB"):
+                cur, via_xcomp = h.head, False  # 'X issued a statement saying ...': the sender speaks
+                continue
+            return h
         via_xcomp = cur.dep_ == "xcomp"
         if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.head.tag_.startswith("VB"):
             cur = cur.head.head  # "X responded by saying ...", "X deflected questions before saying ..."
@@ -549,11 +555,13 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     while phrase_end > phrase_start and (doc[phrase_end - 1].is_punct):
         phrase_end -= 1
     phrase = doc[phrase_start:phrase_end].text
-    for t in sub:
-        if t.dep_ in ("appos",) or (t.head.i == subj.i and t.dep_ == "compound"):
-            am = ix.ment_by_tok.get(t.i)
-            if am is not None and ix.label_of(am) == "PERSON":
-                return phrase, am
+    # the appositive first: in 'Another Clinton ally, Secretary Tom Vilsack' the compound is not the speaker
+    for deps in (("appos",), ("compound",)):
+        for t in sub:
+            if t.dep_ in deps and (deps[0] == "appos" or t.head.i == subj.i):
+                am = ix.ment_by_tok.get(t.i)
+                if am is not None and ix.label_of(am) == "PERSON":
+                    return phrase, _last_listed(ix, am)
     definite = any(c.lower_ in ("the", "this", "that") for c in subj.children if c.dep_ == "det")
     has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub)
     nl = _noun_lemma(subj)
