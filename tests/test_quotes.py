@@ -237,6 +237,8 @@ def test_dateline_and_listed_speakers():
     listed = _by_text(rows, "Our simple advice")
     assert listed["speaker_name"] == "Nathan Peterson" and listed["speaker_text"].startswith("Jason Dana")
     assert _by_text(rows, "The figures are final")["speaker_name"] == "Ann Lee"
+    rows = _quotes("The two candidates, Jane Roe and Senator Tom Brown, said the debate had been fair to both of them.")
+    assert _by_text(rows, "the debate had been fair")["speaker_name"] == "Tom Brown"
 
 
 def test_no_speaker_for_asked_participle_and_expletive_it():

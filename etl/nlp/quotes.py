@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
-from .entities import Mention
+from .entities import HONORIFICS, Mention
 from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -507,6 +507,8 @@ def _last_listed(ix: _DocIndex, m: Mention) -> Mention:
         k, has_and = j + 1, doc[j].text == "and"
         if doc[j].text == "," and k < len(doc) and doc[k].text == "and":
             k, has_and = k + 1, True
+        while k + 1 < len(doc) and doc[k].lower_ in HONORIFICS and k not in ix.ment_by_tok:
+            k += 1  # 'and Senator Tom Brown'
         nm = ix.ment_by_tok.get(k)
         if nm is None or nm.tok_start != k or ix.label_of(nm) not in lab:
             break
