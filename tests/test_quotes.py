@@ -257,3 +257,12 @@ def test_sender_of_a_statement_and_appositive_before_compound():
     assert _by_text(rows, "it would close two factories")["speaker_name"] == "Acme Corporation"
     rows = _quotes("Another Smith ally, Finance Secretary Tom Brown, said the budget was balanced for the first time.")
     assert _by_text(rows, "the budget was balanced")["speaker_name"] == "Tom Brown"
+
+
+def test_pronoun_prefers_the_subject_of_its_own_sentence():
+    rows = _quotes(
+        "Paul Green said his campaign was stronger than ever after the vote in Ohio.\n\n"
+        "Tom Brown has blasted the voting system, which he said favours the richest candidates."
+    )
+    r = _by_text(rows, "favours the richest candidates")
+    assert r["speaker_text"] == "he" and r["speaker_name"] == "Tom Brown"
