@@ -293,7 +293,7 @@ def _subject_of(v: Token) -> Token | None:
                     if g.dep_ == "pobj":
                         return g
         return None
-    if v.tag_ == "VBN" and v.dep_ in ("advcl", "ccomp", "conj", "ROOT") and not any(
+    if v.tag_ == "VBN" and v.dep_ == "advcl" and not any(
         c.dep_ in ("nsubj", "aux", "auxpass") for c in v.children
     ):
         # 'Asked about the plan, Roe said ...': the question's speaker is not Roe (the agent, if named)
