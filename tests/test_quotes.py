@@ -214,6 +214,8 @@ def test_speaker_of_gerund_and_infinitive_cues():
     assert _by_text(rows, "the plan would fail")["speaker_name"] == "Mary Jones"
     assert _by_text(rows, "taxes would rise")["speaker_name"] == "Tom Brown"
     assert _by_text(rows, "nobody had been fired")["speaker_name"] == "Ann Lee"
+    rows = _quotes("Tom Brown was quick to add that the bridge would be finished by the end of the year.")
+    assert _by_text(rows, "the bridge would be finished")["speaker_name"] == "Tom Brown"
 
 
 def test_attribution_ending_the_previous_sentence_and_inverted_said():

@@ -330,7 +330,7 @@ def _subject_of(v: Token) -> Token | None:
         via_xcomp = cur.dep_ == "xcomp"
         if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.head.tag_.startswith("VB"):
             cur = cur.head.head  # "X responded by saying ...", "X deflected questions before saying ..."
-        elif cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl") and cur.head is not cur:
+        elif cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl", "acomp") and cur.head is not cur:
             if cur.dep_ == "relcl":
                 return cur.head
             cur = cur.head
