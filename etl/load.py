@@ -142,11 +142,20 @@ def _table_exists(target: Target, table: str) -> bool:
 
 
 def article_state(target: Target) -> pl.DataFrame:
-    """article_id -> content_sha256 of what is loaded: the baseline for incremental runs."""
-    empty = pl.DataFrame(schema={"article_id": pl.String, "content_sha256": pl.String})
+    """article_id -> content_sha256 (and source file) of what is loaded: the baseline for incremental runs."""
+    empty = pl.DataFrame(schema={"article_id": pl.String, "content_sha256": pl.String, "source_path": pl.String})
     if not _table_exists(target, "articles"):
         return empty
-    return query(target, "SELECT article_id, content_sha256 FROM articles")
+    return query(target, "SELECT article_id, content_sha256, source_path FROM articles")
+
+
+def file_stamps(target: Target, extractor_version: str) -> dict[str, tuple[int, int, str]]:
+    """source_path -> (size, mtime_ns, raw_sha256) of files the last runs read with this extractor code."""
+    if not _table_exists(target, "source_files"):
+        return {}
+    df = query(target, "SELECT source_path, size, mtime_ns, raw_sha256 FROM source_files WHERE extractor_version = ?",
+               [extractor_version])
+    return {r[0]: (r[1], r[2], r[3]) for r in df.iter_rows()}
 
 
 def known_aliases(target: Target) -> pl.DataFrame:
@@ -267,6 +276,13 @@ def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, 
                        SELECT ? AS run_id, source_path, reason, content_sha256 FROM read_parquet(?)""", [run_id, str(p)])
     if p := _staged(v, "quarantine"):
         con.execute("INSERT INTO quarantine BY NAME SELECT ? AS run_id, * FROM read_parquet(?)", [run_id, str(p)])
+    if p := _staged(run_dir, "sources"):  # the folder as this run saw it: what the next run may leave unread
+        con.execute("DELETE FROM source_files")
+        con.execute("INSERT INTO source_files BY NAME SELECT * FROM read_parquet(?)", [str(p)])
+        # A file with a quarantined article is read again next run (the article may pass then).
+        con.execute("""DELETE FROM source_files WHERE source_path IN (
+                           SELECT json_extract_string(row_json, '$.source_path') FROM quarantine
+                           WHERE run_id = ? AND table_name = 'articles')""", [run_id])
     _replace(con, "runs", ["run_id"],
              """SELECT ? AS run_id, CAST(? AS TIMESTAMP) AS started_at, CAST(? AS TIMESTAMP) AS finished_at,
                        'success' AS status, ? AS n_new, ? AS n_changed, ? AS n_deleted, ? AS n_rejected,

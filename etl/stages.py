@@ -20,9 +20,9 @@ import polars as pl
 
 from etl import config
 from etl.clean import clean_text, clean_title
-from etl.extract import extract, sha256
+from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
-from etl.load import article_state, known_aliases, latest_success, load_run, query, run_loaded
+from etl.load import article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,14 @@ ARTICLE_SCHEMA = {
     "language": pl.String, "encoding": pl.String,
 }
 REJECT_SCHEMA = {"source_path": pl.String, "reason": pl.String, "content_sha256": pl.String}
+SOURCE_SCHEMA = {"source_path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "raw_sha256": pl.String,
+                 "extractor_version": pl.String}
+
+
+def extractor_version() -> str:
+    """Hash of the code that turns a file into cleaned articles: when it changes, no stamp is trusted."""
+    code = Path(__file__).parent
+    return sha256(b"".join((code / f).read_bytes() for f in ("extract.py", "decode.py", "clean.py", "language.py")))[:16]
 
 
 def _write(df: pl.DataFrame, path: Path) -> Path:
@@ -72,7 +80,9 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
         return read_plan(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    ex = extract(src)
+    version = extractor_version()
+    stamps = {} if full_refresh else file_stamps(wh, version)
+    ex = extract(src, known={p: FileStamp(*v) for p, v in stamps.items()})
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
     for a in ex.articles:
@@ -90,27 +100,33 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     base_run = latest_success(wh)
     state = article_state(wh)
     baseline = state.clear() if full_refresh else state
-    todo = (current.join(baseline.rename({"content_sha256": "old_sha"}), on="article_id", how="left")
+    unread = state.filter(pl.col("source_path").is_in(ex.skipped)).select("article_id")  # unchanged files
+    todo = (current.join(baseline.select("article_id", old_sha="content_sha256"), on="article_id", how="left")
             .filter(pl.col("old_sha").is_null() | (pl.col("old_sha") != pl.col("content_sha256")))
             .drop("old_sha").sort("article_id"))
     n_new = todo.filter(~pl.col("article_id").is_in(state["article_id"].implode())).height
     # A file that could not be read this time keeps its last good version rather than being deleted.
     unreadable = {p.split(":")[0] for p, _, _ in rejected}
     deleted = state.filter(
-        ~pl.col("article_id").is_in(current["article_id"].implode())
+        ~pl.col("article_id").is_in(pl.concat([current["article_id"], unread["article_id"]]).implode())
         & ~pl.col("article_id").str.replace(r"#.*$", "").is_in(list(unreadable))
     ).select("article_id")
+    sources = pl.DataFrame(
+        [(p, st.size, st.mtime_ns, st.raw_sha256, version) for p, st in ex.stamps.items()]
+        + [(p, *stamps[p][:3], version) for p in ex.skipped], schema=SOURCE_SCHEMA, orient="row")
 
     _write(todo, run_dir / "articles.parquet")
     _write(deleted, run_dir / "deleted.parquet")
     _write(pl.DataFrame(rejected, schema=REJECT_SCHEMA, orient="row"), run_dir / "rejected.parquet")
+    _write(sources, run_dir / "sources.parquet")
     shards = _write_shards(todo.filter(pl.col("language").is_in(list(NLP_LANGUAGES))), run_dir,
                            shard_size or config.SHARD_SIZE)
     result = {
         "run_id": run_id, "run_dir": str(run_dir), "warehouse": str(wh), "input_dir": str(src),
         "started_at": started.isoformat(), "full_refresh": bool(full_refresh), "base_run": base_run,
         "n_new": n_new, "n_changed": todo.height - n_new, "n_deleted": deleted.height,
-        "n_rejected": len(rejected), "n_unchanged": current.height - todo.height,
+        "n_rejected": len(rejected), "n_unchanged": current.height + unread.height - todo.height,
+        "n_files_unread": len(ex.skipped),
         "n_words": int(todo["n_words"].sum() or 0), "shards": shards,
         "notes": [f"{n} article(s) not in English skipped by NLP" for n in
                   [todo.filter(~pl.col("language").is_in(list(NLP_LANGUAGES))).height] if n],

@@ -47,6 +47,7 @@ def test_rerun_without_changes_changes_nothing(loaded):
     snapshot = _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL")
     out = stages.run_local(str(drop), str(wh), "r2")
     assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 0, 0, 7)
+    assert out["n_files_unread"] == 7  # a stat per file, no reading
     assert out["shards"] == []
     assert _counts(wh) == before
     assert _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL") == snapshot
@@ -78,6 +79,36 @@ def test_edit_and_delete_touch_only_those_articles(loaded):
     others_after = _rows(wh, f"""SELECT * FROM entity_mentions WHERE article_id NOT IN ('{seed}', 'sport/{victim.name}')
                                  ORDER BY ALL""")
     assert others_after == others_before
+
+
+def test_rerun_reads_only_files_whose_stat_changed(loaded):
+    import os
+
+    drop, wh = loaded
+    files = sorted(p for p in drop.rglob("*.txt"))
+    touched, edited = files[1], files[2]
+    st = touched.stat()
+    os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # same bytes, newer mtime
+    edited.write_text(edited.read_text() + "\nTony Blair said the plan would work.\n")
+    (drop / "copy.txt").write_bytes(files[3].read_bytes())  # a new file with an unchanged file's bytes
+    out = stages.run_local(str(drop), str(wh), "r2")
+    assert out["n_files_unread"] == 5
+    assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 1, 0, 6)
+    rel = files[3].relative_to(drop).as_posix()
+    assert _rows(wh, "SELECT reason FROM rejected_inputs WHERE run_id = 'r2'") == [
+        (f"same content as {rel}; loaded once",)]
+    assert _rows(wh, "SELECT count(*) FROM source_files") == [(7,)]
+    out = stages.run_local(str(drop), str(wh), "r3")
+    assert out["n_files_unread"] == 7  # the rejected copy is read again, every other file is not
+    assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 0, 0, 7)
+
+
+def test_extractor_code_change_reads_every_file_again(loaded, monkeypatch):
+    drop, wh = loaded
+    monkeypatch.setattr(stages, "extractor_version", lambda: "other-code")
+    out = stages.run_local(str(drop), str(wh), "r2")
+    assert out["n_files_unread"] == 0
+    assert (out["n_changed"], out["n_unchanged"]) == (0, 7)
 
 
 def test_unreadable_file_keeps_its_last_good_version(loaded):
