@@ -23,7 +23,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 ENTITY_LABELS = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 # Dependency order: a table's id checks use the ids that survived in the tables before it.
-ORDER = ["articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms", "article_topics"]
+ORDER = ["articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms", "article_topics",
+         "topic_models"]
 
 
 class BatchUnusable(RuntimeError):
@@ -177,17 +178,19 @@ def _empty_quarantine() -> pl.DataFrame:
 
 def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[str], expected_articles: int,
                     docs_dir: Path | None = None, run_name: str | None = None,
+                    existing_topic_ids: list[int] | None = None,
                     ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Path | None]:
     """Validate staged tables in dependency order; return (good rows per table, quarantine, Data Docs index).
 
     expected_articles is what the plan staged: a different count means rows went missing between tasks.
+    existing_topic_ids: the warehouse's topics, for article_topics staged without a refit.
     """
     v: Validator | None = None  # GX is slow to import: only start it when there is something to check
     good: dict[str, pl.DataFrame] = {}
     quarantine = [_empty_quarantine()]
     params: dict[str, object] = {"entity_labels": ENTITY_LABELS, "n_articles": expected_articles}
     known = {"article_ids": pl.Series([], dtype=pl.String), "entity_ids": pl.Series([], dtype=pl.String),
-             "topic_ids": pl.Series([], dtype=pl.Int64), "all_article_ids": pl.Series(existing_article_ids, dtype=pl.String)}
+             "topic_ids": pl.Series(existing_topic_ids or [], dtype=pl.Int64), "all_article_ids": pl.Series(existing_article_ids, dtype=pl.String)}
     texts = pl.DataFrame(schema={"article_id": pl.String, "_article_text": pl.String})
     for table in ORDER:
         if table not in tables:

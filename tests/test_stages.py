@@ -79,6 +79,25 @@ def test_edit_and_delete_touch_only_those_articles(loaded):
     others_after = _rows(wh, f"""SELECT * FROM entity_mentions WHERE article_id NOT IN ('{seed}', 'sport/{victim.name}')
                                  ORDER BY ALL""")
     assert others_after == others_before
+    # 2 of 7 articles touched is past the refit share (10%): topics were refit, ids matched
+    assert _rows(wh, "SELECT run_id FROM topic_models ORDER BY run_id") == [("r1",), ("r3",)]
+
+
+def test_small_edit_assigns_topics_without_refit(loaded, monkeypatch):
+    drop, wh = loaded
+    topics_before = _rows(wh, "SELECT topic_id, label, top_terms, model_version FROM topics ORDER BY topic_id")
+    others = _rows(wh, "SELECT * FROM article_topics WHERE article_id <> '000_0a211b190e0dde63.txt' ORDER BY ALL")
+    seed = drop / "000_0a211b190e0dde63.txt"
+    seed.write_text(seed.read_text() + "\nGordon Brown said the talks had failed.\n")
+    # one edit in seven articles is past the default share; a larger warehouse would be under it
+    monkeypatch.setattr("etl.topics.REFIT_SHARE", 0.5)
+    stages.run_local(str(drop), str(wh), "r2")
+    assert _rows(wh, "SELECT run_id FROM topic_models") == [("r1",)]  # no refit
+    assert _rows(wh, "SELECT topic_id, label, top_terms, model_version FROM topics ORDER BY topic_id") == topics_before
+    assert _rows(wh, "SELECT * FROM article_topics WHERE article_id <> '000_0a211b190e0dde63.txt' ORDER BY ALL") == others
+    assert _rows(wh, "SELECT count(*) FROM article_topics WHERE article_id = '000_0a211b190e0dde63.txt'")[0][0] >= 1
+    assert _rows(wh, """SELECT count(*) FROM topics t WHERE n_articles <>
+                        (SELECT count(*) FROM article_topics a WHERE a.topic_id = t.topic_id)""") == [(0,)]
 
 
 def test_rerun_reads_only_files_whose_stat_changed(loaded):
