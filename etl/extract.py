@@ -44,10 +44,20 @@ class Rejected:
     content_sha256: str | None = None
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies a file's version without reading it."""
+    size: int
+    mtime_ns: int
+    raw_sha256: str
+
+
 @dataclass
 class Extraction:
     articles: list[RawArticle] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    stamps: dict[str, FileStamp] = field(default_factory=dict)  # files read in full with no rejection
+    skipped: list[str] = field(default_factory=list)  # files left unread: their stamp matched `known`
 
 
 def sha256(data: bytes | str) -> str:
@@ -83,17 +93,30 @@ def discover(root: Path) -> Iterator[tuple[Path, str | None]]:
             yield path, None
 
 
-def extract(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Extraction:
-    """Read every supported file under root into raw articles; never raises for one bad file."""
+def extract(root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict[str, FileStamp] | None = None) -> Extraction:
+    """Read every supported file under root into raw articles; never raises for one bad file.
+
+    Files whose size and mtime equal their stamp in `known` are not read (a nightly rerun over an
+    unchanged folder costs a stat per file); they are listed in `skipped`, and their content still
+    counts for duplicate detection."""
     out = Extraction()
-    seen_content: dict[str, str] = {}
-    for path, reason in discover(root):
-        rel = path.relative_to(root.resolve()).as_posix()
+    known = known or {}
+    root_abs = root.resolve()
+    found = [(path, path.relative_to(root_abs).as_posix(), reason) for path, reason in discover(root)]
+    # Unchanged files that are still present are loaded already: a new file with their bytes is the duplicate.
+    seen_content: dict[str, str] = {known[rel].raw_sha256: rel for _, rel, reason in found
+                                    if reason is None and rel in known}
+    for path, rel, reason in found:
         if reason:
             out.rejected.append(Rejected(rel, reason))
             continue
         try:
-            size = path.stat().st_size
+            st = path.stat()
+            size = st.st_size
+            stamp = known.get(rel)
+            if stamp is not None and (stamp.size, stamp.mtime_ns) == (size, st.st_mtime_ns):
+                out.skipped.append(rel)
+                continue
             if size > max_bytes:
                 out.rejected.append(Rejected(rel, f"file too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB)"))
                 continue
@@ -115,10 +138,11 @@ def extract(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Extraction:
         if not decoded.text.strip():
             out.rejected.append(Rejected(rel, "file contains only whitespace", digest))
             continue
-        if digest in seen_content:
+        if seen_content.get(digest, rel) != rel:
             out.rejected.append(Rejected(rel, f"same content as {seen_content[digest]}; loaded once", digest))
             continue
         seen_content[digest] = rel
+        n_rejected = len(out.rejected)
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
             arts, rej = parse_jsonl(rel, decoded.text)
@@ -135,6 +159,8 @@ def extract(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Extraction:
                 out.articles.append(art)
             else:
                 out.rejected.append(Rejected(art.article_id, "no article text after extraction", digest))
+        if len(out.rejected) == n_rejected:  # a file with a rejected part is read again next time
+            out.stamps[rel] = FileStamp(size, st.st_mtime_ns, digest)
     return out
 
 

@@ -134,7 +134,7 @@ def query(target: Target, sql: str, params: list | None = None, wait_s: float = 
         return con.execute(sql, params or []).pl()
 
 
-def _table_exists(target: Target, table: str) -> bool:
+def table_exists(target: Target, table: str) -> bool:
     if not exists(target):
         return False
     sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_catalog = current_database()"
@@ -142,17 +142,26 @@ def _table_exists(target: Target, table: str) -> bool:
 
 
 def article_state(target: Target) -> pl.DataFrame:
-    """article_id -> content_sha256 of what is loaded: the baseline for incremental runs."""
-    empty = pl.DataFrame(schema={"article_id": pl.String, "content_sha256": pl.String})
-    if not _table_exists(target, "articles"):
+    """article_id -> content_sha256 (and source file) of what is loaded: the baseline for incremental runs."""
+    empty = pl.DataFrame(schema={"article_id": pl.String, "content_sha256": pl.String, "source_path": pl.String})
+    if not table_exists(target, "articles"):
         return empty
-    return query(target, "SELECT article_id, content_sha256 FROM articles")
+    return query(target, "SELECT article_id, content_sha256, source_path FROM articles")
+
+
+def file_stamps(target: Target, extractor_version: str) -> dict[str, tuple[int, int, str]]:
+    """source_path -> (size, mtime_ns, raw_sha256) of files the last runs read with this extractor code."""
+    if not table_exists(target, "source_files"):
+        return {}
+    df = query(target, "SELECT source_path, size, mtime_ns, raw_sha256 FROM source_files WHERE extractor_version = ?",
+               [extractor_version])
+    return {r[0]: (r[1], r[2], r[3]) for r in df.iter_rows()}
 
 
 def known_aliases(target: Target) -> pl.DataFrame:
     """The alias table the canonicaliser reuses so entity ids stay stable."""
     empty = pl.DataFrame(schema={"alias": pl.String, "label": pl.String, "entity_id": pl.String, "name": pl.String})
-    if not _table_exists(target, "entity_aliases"):
+    if not table_exists(target, "entity_aliases"):
         return empty
     return query(target, """SELECT a.alias, a.label, a.entity_id, e.name
                             FROM entity_aliases a JOIN entities e USING (entity_id)""")
@@ -163,14 +172,14 @@ _LATEST = "SELECT run_id FROM runs WHERE status = 'success' ORDER BY finished_at
 
 def latest_success(target: Target) -> str | None:
     """run_id of the last successful load: the baseline a plan was computed against."""
-    if not _table_exists(target, "runs"):
+    if not table_exists(target, "runs"):
         return None
     df = query(target, _LATEST)
     return None if df.is_empty() else df.item(0, 0)
 
 
 def run_loaded(target: Target, run_id: str) -> bool:
-    if not _table_exists(target, "runs"):
+    if not table_exists(target, "runs"):
         return False
     return not query(target, "SELECT 1 FROM runs WHERE run_id = ? AND status = 'success'", [run_id]).is_empty()
 
@@ -252,9 +261,16 @@ def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, 
         for table in ("topics", "topic_terms", "article_topics"):
             con.execute(f"DELETE FROM {table}")
         con.execute("INSERT INTO topics BY NAME SELECT * FROM read_parquet(?)", [str(p)])
-        for table in ("topic_terms", "article_topics"):
-            if q := _staged(v, table):
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(q)])
+        if q := _staged(v, "topic_terms"):
+            con.execute("INSERT INTO topic_terms BY NAME SELECT * FROM read_parquet(?)", [str(q)])
+    if p := _staged(v, "topic_models"):
+        _replace(con, "topic_models", ["model_version"], "SELECT * FROM read_parquet(?)", [str(p)])
+    if p := _staged(v, "article_topics"):  # a refit's whole table, or the touched articles' assignments
+        con.execute("INSERT INTO article_topics BY NAME SELECT * FROM read_parquet(?)", [str(p)])
+    con.execute("""UPDATE topics SET n_articles = COALESCE(c.n, 0)
+                   FROM (SELECT t.topic_id, COUNT(a.article_id) AS n FROM topics t
+                         LEFT JOIN article_topics a USING (topic_id) GROUP BY t.topic_id) c
+                   WHERE topics.topic_id = c.topic_id""")
     # Entity counts are derived from the mentions, so deletions and edits keep them right.
     con.execute("""UPDATE entities SET n_mentions = c.n_mentions, n_articles = c.n_articles
                    FROM (SELECT entity_id, COUNT(*) AS n_mentions, COUNT(DISTINCT article_id) AS n_articles
@@ -267,6 +283,13 @@ def _apply(con: duckdb.DuckDBPyConnection, v: Path, run_dir: Path, run_id: str, 
                        SELECT ? AS run_id, source_path, reason, content_sha256 FROM read_parquet(?)""", [run_id, str(p)])
     if p := _staged(v, "quarantine"):
         con.execute("INSERT INTO quarantine BY NAME SELECT ? AS run_id, * FROM read_parquet(?)", [run_id, str(p)])
+    if p := _staged(run_dir, "sources"):  # the folder as this run saw it: what the next run may leave unread
+        con.execute("DELETE FROM source_files")
+        con.execute("INSERT INTO source_files BY NAME SELECT * FROM read_parquet(?)", [str(p)])
+        # A file with a quarantined article is read again next run (the article may pass then).
+        con.execute("""DELETE FROM source_files WHERE source_path IN (
+                           SELECT json_extract_string(row_json, '$.source_path') FROM quarantine
+                           WHERE run_id = ? AND table_name = 'articles')""", [run_id])
     _replace(con, "runs", ["run_id"],
              """SELECT ? AS run_id, CAST(? AS TIMESTAMP) AS started_at, CAST(? AS TIMESTAMP) AS finished_at,
                        'success' AS status, ? AS n_new, ? AS n_changed, ? AS n_deleted, ? AS n_rejected,

@@ -20,9 +20,9 @@ import polars as pl
 
 from etl import config
 from etl.clean import clean_text, clean_title
-from etl.extract import extract, sha256
+from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
-from etl.load import article_state, known_aliases, latest_success, load_run, query, run_loaded
+from etl.load import article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,14 @@ ARTICLE_SCHEMA = {
     "language": pl.String, "encoding": pl.String,
 }
 REJECT_SCHEMA = {"source_path": pl.String, "reason": pl.String, "content_sha256": pl.String}
+SOURCE_SCHEMA = {"source_path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "raw_sha256": pl.String,
+                 "extractor_version": pl.String}
+
+
+def extractor_version() -> str:
+    """Hash of the code that turns a file into cleaned articles: when it changes, no stamp is trusted."""
+    code = Path(__file__).parent
+    return sha256(b"".join((code / f).read_bytes() for f in ("extract.py", "decode.py", "clean.py", "language.py")))[:16]
 
 
 def _write(df: pl.DataFrame, path: Path) -> Path:
@@ -72,7 +80,9 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
         return read_plan(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    ex = extract(src)
+    version = extractor_version()
+    stamps = {} if full_refresh else file_stamps(wh, version)
+    ex = extract(src, known={p: FileStamp(*v) for p, v in stamps.items()})
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
     for a in ex.articles:
@@ -90,27 +100,33 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     base_run = latest_success(wh)
     state = article_state(wh)
     baseline = state.clear() if full_refresh else state
-    todo = (current.join(baseline.rename({"content_sha256": "old_sha"}), on="article_id", how="left")
+    unread = state.filter(pl.col("source_path").is_in(ex.skipped)).select("article_id")  # unchanged files
+    todo = (current.join(baseline.select("article_id", old_sha="content_sha256"), on="article_id", how="left")
             .filter(pl.col("old_sha").is_null() | (pl.col("old_sha") != pl.col("content_sha256")))
             .drop("old_sha").sort("article_id"))
     n_new = todo.filter(~pl.col("article_id").is_in(state["article_id"].implode())).height
     # A file that could not be read this time keeps its last good version rather than being deleted.
     unreadable = {p.split(":")[0] for p, _, _ in rejected}
     deleted = state.filter(
-        ~pl.col("article_id").is_in(current["article_id"].implode())
+        ~pl.col("article_id").is_in(pl.concat([current["article_id"], unread["article_id"]]).implode())
         & ~pl.col("article_id").str.replace(r"#.*$", "").is_in(list(unreadable))
     ).select("article_id")
+    sources = pl.DataFrame(
+        [(p, st.size, st.mtime_ns, st.raw_sha256, version) for p, st in ex.stamps.items()]
+        + [(p, *stamps[p][:3], version) for p in ex.skipped], schema=SOURCE_SCHEMA, orient="row")
 
     _write(todo, run_dir / "articles.parquet")
     _write(deleted, run_dir / "deleted.parquet")
     _write(pl.DataFrame(rejected, schema=REJECT_SCHEMA, orient="row"), run_dir / "rejected.parquet")
+    _write(sources, run_dir / "sources.parquet")
     shards = _write_shards(todo.filter(pl.col("language").is_in(list(NLP_LANGUAGES))), run_dir,
                            shard_size or config.SHARD_SIZE)
     result = {
         "run_id": run_id, "run_dir": str(run_dir), "warehouse": str(wh), "input_dir": str(src),
         "started_at": started.isoformat(), "full_refresh": bool(full_refresh), "base_run": base_run,
         "n_new": n_new, "n_changed": todo.height - n_new, "n_deleted": deleted.height,
-        "n_rejected": len(rejected), "n_unchanged": current.height - todo.height,
+        "n_rejected": len(rejected), "n_unchanged": current.height + unread.height - todo.height,
+        "n_files_unread": len(ex.skipped),
         "n_words": int(todo["n_words"].sum() or 0), "shards": shards,
         "notes": [f"{n} article(s) not in English skipped by NLP" for n in
                   [todo.filter(~pl.col("language").is_in(list(NLP_LANGUAGES))).height] if n],
@@ -204,41 +220,83 @@ def canonicalise(run_dir: str) -> dict:
     return {"entities": entities.height, "mentions": with_ids.height, "quotes": quotes.height}
 
 
+def _staged_mentions(rd: Path) -> pl.DataFrame:
+    """This run's mentions with their canonical names (what topic tokens are made of)."""
+    mentions = _read(rd / "entity_mentions.parquet")
+    if mentions.is_empty():
+        return pl.DataFrame(schema={"article_id": pl.String, "text": pl.String, "name": pl.String, "label": pl.String})
+    names = _read(rd / "entities.parquet").select("entity_id", "name")
+    return mentions.join(names, on="entity_id", how="left").select("article_id", "text", "name", "label")
+
+
+def _topic_model(wh: str) -> tuple[dict | None, int]:
+    """The last fit's model row and the articles added, edited or deleted by the runs since it."""
+    from etl.load import table_exists
+
+    if not table_exists(wh, "topic_models"):
+        return None, 0
+    model = query(wh, """SELECT m.*, r.started_at FROM topic_models m JOIN runs r USING (run_id)
+                         ORDER BY r.started_at DESC LIMIT 1""")
+    if model.is_empty():
+        return None, 0
+    row = model.row(0, named=True)
+    churn = query(wh, """SELECT COALESCE(SUM(n_new + n_changed + n_deleted), 0) FROM runs
+                         WHERE status = 'success' AND started_at > ?""", [row["started_at"]]).item()
+    return row, int(churn)
+
+
 def topics(run_dir: str, n_topics: int | None = None) -> dict:
-    """Refit topics over the whole warehouse (as it will be after this run) when anything changed."""
+    """Keep topics current: assign new and edited articles to the active topics, and refit over the
+    whole warehouse (as it will be after this run) once REFIT_SHARE of it changed since the last fit."""
     rd = Path(run_dir)
     p = read_plan(rd)
     wh = p["warehouse"]
     if not (p["n_new"] or p["n_changed"] or p["n_deleted"] or p["full_refresh"]):
         return {"refit": False, "reason": "no article changed"}
-    from etl.topics import fit_topics  # scikit-learn: only when there is work
+    from etl.topics import REFIT_SHARE, assign_topics, fit_topics  # scikit-learn: only when there is work
     staged = _read(rd / "articles.parquet", ARTICLE_SCHEMA)
     touched = pl.concat([staged.select("article_id"), _read(rd / "deleted.parquet", {"article_id": pl.String})])
+    state = article_state(wh)
+    model, churn = _topic_model(wh)
+    churn += touched.height
+    if model and not p["full_refresh"] and n_topics is None and churn <= REFIT_SHARE * state.height:
+        terms = query(wh, """SELECT t.topic_id, t.term, t.weight FROM topic_terms t JOIN topics USING (topic_id)
+                             WHERE active""")
+        t0 = time.perf_counter()
+        at = assign_topics(staged.filter(pl.col("language").is_in(list(NLP_LANGUAGES))), _staged_mentions(rd),
+                           terms, dict(zip(model["terms"], model["idf"])))
+        _write(at, rd / "article_topics.parquet")
+        return {"refit": False, "assigned": at["article_id"].n_unique(), "seconds": round(time.perf_counter() - t0, 2),
+                "reason": f"{churn} of {state.height} articles changed since the last fit (refit above {REFIT_SHARE:.0%})"}
     keep_old = "article_id NOT IN (SELECT article_id FROM touched)"
     old_articles, old_mentions, prev_topics, prev_terms = (pl.DataFrame(),) * 4
-    if not article_state(wh).is_empty():
+    if not state.is_empty():
         old_articles = _query_with(wh, f"""SELECT article_id, title, text FROM articles
                                            WHERE language IN ('en','und') AND {keep_old}""", touched)
         old_mentions = _query_with(wh, f"""SELECT m.article_id, m.text, e.name, e.label FROM entity_mentions m
                                           JOIN entities e USING (entity_id) WHERE {keep_old}""", touched)
         prev_topics = query(wh, "SELECT * FROM topics")
         prev_terms = query(wh, "SELECT * FROM topic_terms")
-    new_mentions = _read(rd / "entity_mentions.parquet")
-    if not new_mentions.is_empty():
-        names = _read(rd / "entities.parquet").select("entity_id", "name")
-        new_mentions = new_mentions.join(names, on="entity_id", how="left").select("article_id", "text", "name", "label")
+    new_mentions = _staged_mentions(rd)
     articles = pl.concat([df for df in (old_articles, staged.filter(pl.col("language").is_in(list(NLP_LANGUAGES)))
                                         .select("article_id", "title", "text")) if not df.is_empty()] or
                          [pl.DataFrame(schema={"article_id": pl.String, "title": pl.String, "text": pl.String})])
     mentions = pl.concat([df for df in (old_mentions, new_mentions) if not df.is_empty()] or
                          [pl.DataFrame(schema={"article_id": pl.String, "text": pl.String, "name": pl.String, "label": pl.String})])
     t0 = time.perf_counter()
+    version = datetime.fromisoformat(p["started_at"]).strftime("%Y%m%dT%H%M%S")
     fit = fit_topics(articles, mentions, prev_topics if not prev_topics.is_empty() else None,
-                     prev_terms if not prev_terms.is_empty() else None,
-                     model_version=datetime.fromisoformat(p["started_at"]).strftime("%Y%m%dT%H%M%S"), n_topics=n_topics)
+                     prev_terms if not prev_terms.is_empty() else None, model_version=version, n_topics=n_topics)
     _write(fit.topics, rd / "topics.parquet")
     _write(fit.topic_terms, rd / "topic_terms.parquet")
     _write(fit.article_topics, rd / "article_topics.parquet")
+    if fit.term_idf:
+        _write(pl.DataFrame([{"model_version": version, "run_id": p["run_id"], "n_articles": articles.height,
+                              "n_topics": fit.n_topics_chosen, "terms": list(fit.term_idf),
+                              "idf": list(fit.term_idf.values())}],
+                            schema={"model_version": pl.String, "run_id": pl.String, "n_articles": pl.Int32,
+                                    "n_topics": pl.Int32, "terms": pl.List(pl.String), "idf": pl.List(pl.Float64)}),
+               rd / "topic_models.parquet")
     return {"refit": True, "articles": articles.height, "topics": int(fit.topics["active"].sum() or 0),
             "seconds": round(time.perf_counter() - t0, 2)}
 
@@ -252,7 +310,7 @@ def _query_with(wh: Path | str, sql: str, touched: pl.DataFrame) -> pl.DataFrame
 
 
 STAGED_TABLES = ("articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms",
-                 "article_topics")
+                 "article_topics", "topic_models")
 
 
 def validate(run_dir: str) -> dict:
@@ -264,8 +322,12 @@ def validate(run_dir: str) -> dict:
     tables = {t: pl.read_parquet(rd / f"{t}.parquet") for t in STAGED_TABLES if (rd / f"{t}.parquet").exists()}
     deleted = set(_read(rd / "deleted.parquet", {"article_id": pl.String})["article_id"].to_list())
     existing = [a for a in article_state(p["warehouse"])["article_id"].to_list() if a not in deleted]
+    topic_ids = None  # topics assigned without a refit refer to the warehouse's active topics
+    if "article_topics" in tables and "topics" not in tables:
+        topic_ids = query(p["warehouse"], "SELECT topic_id FROM topics WHERE active")["topic_id"].to_list()
     good, quarantine, docs = validate_tables(tables, existing, expected_articles=p["n_new"] + p["n_changed"],
-                                             docs_dir=data_docs_dir(p["warehouse"]), run_name=p["run_id"])
+                                             docs_dir=data_docs_dir(p["warehouse"]), run_name=p["run_id"],
+                                             existing_topic_ids=topic_ids)
     out = rd / "validated"
     for name, df in good.items():
         _write(df, out / f"{name}.parquet")

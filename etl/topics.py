@@ -39,7 +39,7 @@ import html
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -50,6 +50,8 @@ from scipy.optimize import linear_sum_assignment
 __all__ = [
     "TopicFit",
     "fit_topics",
+    "assign_topics",
+    "REFIT_SHARE",
     "tokenize_articles",
     "lemmatize",
     "npmi_coherence",
@@ -69,6 +71,7 @@ K_MAX = 40
 MAX_TERMS = 20000         # vocabulary cap (by document frequency)
 SELECTION_MAX_ITER = 60
 K_TOLERANCE = 0.03        # keep previous k when its score is within this (relative) of the best
+REFIT_SHARE = 0.10        # refit once this share of the articles changed since the last fit; else assign
 
 TOPICS_SCHEMA = {
     "topic_id": pl.Int64,
@@ -92,6 +95,7 @@ class TopicFit:
     topic_terms: pl.DataFrame     # topic_id, term, weight: persisted for the next night's matching
     n_topics_chosen: int = 0
     selection: dict | None = None  # k -> score of the model selection (diagnostics)
+    term_idf: dict[str, float] = field(default_factory=dict)  # IDF of the active topics' stored terms
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,10 +402,13 @@ def _doc_term_counts(tokens: list[list[str]]) -> tuple[sp.csr_matrix, list[str]]
     return X, vocab
 
 
-def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     X = counts.copy()
     X.data = 1.0 + np.log(X.data)
     X = X @ sp.diags(idf)
@@ -687,13 +694,63 @@ def fit_topics(
                     max_topics_per_article=max_topics_per_article)
 
 
+def _article_rows(aid: str, weights: np.ndarray, min_weight: float, max_topics: int) -> list[tuple[str, int, float]]:
+    """(article, topic index, share) for an article's strongest topics: the top one always, the next
+    ones when their share of the article's total weight is at least min_weight."""
+    total = float(weights.sum())
+    if total <= 0:
+        return []
+    share = weights / total
+    order = np.argsort(-share, kind="stable")[:max_topics]
+    return [(aid, int(j), float(min(1.0, max(0.0, share[j])))) for rank, j in enumerate(order)
+            if rank == 0 or share[j] >= min_weight]
+
+
+def assign_topics(articles: pl.DataFrame, mentions: pl.DataFrame | None, topic_terms: pl.DataFrame,
+                  term_idf: dict[str, float], *, min_weight: float = MIN_WEIGHT,
+                  max_topics_per_article: int = MAX_TOPICS_PER_ARTICLE) -> pl.DataFrame:
+    """Article -> topic shares for new or edited articles without refitting (a nightly edit costs
+    O(changed articles), not a refit of the warehouse).
+
+    Each article's sublinear TF-IDF vector over the stored terms (IDF as of the last fit) is
+    written as a non-negative combination of the topics' stored term vectors (NNLS, the same
+    role as NMF's W row); shares and cut-offs are those of the fit."""
+    from scipy.optimize import nnls
+
+    terms = topic_terms.filter(pl.col("term").is_in(list(term_idf)))
+    if articles.height == 0 or terms.height == 0:
+        return pl.DataFrame(schema=ARTICLE_TOPICS_SCHEMA)
+    topic_ids = sorted(terms["topic_id"].unique().to_list())
+    vocab = sorted(terms["term"].unique().to_list())
+    row, col = {t: i for i, t in enumerate(topic_ids)}, {t: j for j, t in enumerate(vocab)}
+    H = np.zeros((len(topic_ids), len(vocab)))
+    for tid, term, w in terms.select("topic_id", "term", "weight").iter_rows():
+        H[row[tid], col[term]] = w
+    idf = np.array([term_idf[t] for t in vocab])
+    articles = articles.unique(subset="article_id", keep="first", maintain_order=True).sort("article_id")
+    ids, tokens, _ = tokenize_articles(articles, mentions)
+    rows: list[tuple[str, int, float]] = []
+    for aid, toks in zip(ids, tokens):
+        c = Counter(t for t in toks if t in col)
+        if not c:
+            continue
+        x = np.zeros(len(vocab))
+        for t, v in c.items():
+            x[col[t]] = (1.0 + math.log(v)) * idf[col[t]]
+        w, _ = nnls(H.T, x / np.linalg.norm(x))
+        rows.extend((a, topic_ids[j], share) for a, j, share in _article_rows(aid, w, min_weight, max_topics_per_article))
+    return pl.DataFrame(rows, schema=ARTICLE_TOPICS_SCHEMA, orient="row").sort(
+        ["article_id", "weight", "topic_id"], descending=[False, True, False])
+
+
 def _fit(ids, tokens, entity_terms, prev_topics, prev_terms, *, model_version, n_topics, match_threshold,
          min_weight, max_topics_per_article) -> TopicFit:
     X = None
     if ids:
         counts, vocab = _doc_term_counts(tokens)
         if counts.shape[1] > 0 and counts.nnz > 0:
-            X = _tfidf(counts)
+            idf = _idf(counts)
+            X = _tfidf(counts, idf)
 
     # ---- fit ---------------------------------------------------------------------------
     new_vecs: list[dict[str, float]] = []
@@ -727,15 +784,8 @@ def _fit(ids, tokens, entity_terms, prev_topics, prev_terms, *, model_version, n
     k_eff = len(new_vecs)
     at_rows: list[tuple[str, int, float]] = []  # (article_id, local topic index, weight)
     if W is not None and k_eff:
-        totals = W.sum(axis=1)
         for i, aid in enumerate(ids):
-            if totals[i] <= 0:
-                continue
-            share = W[i] / totals[i]
-            order = np.argsort(-share, kind="stable")[:max_topics_per_article]
-            for rank, j in enumerate(order):
-                if rank == 0 or share[j] >= min_weight:
-                    at_rows.append((aid, int(j), float(min(1.0, max(0.0, share[j])))))
+            at_rows.extend(_article_rows(aid, W[i], min_weight, max_topics_per_article))
     n_art = Counter(j for _, j, _ in at_rows)
 
     # ---- match to the previous model ---------------------------------------------------------
@@ -809,4 +859,9 @@ def _fit(ids, tokens, entity_terms, prev_topics, prev_terms, *, model_version, n
         topic_terms = pl.concat([topic_terms, carried])
     topic_terms = topic_terms.sort(["topic_id", "weight", "term"], descending=[False, True, False])
 
-    return TopicFit(topics, article_topics, topic_terms, n_topics_chosen=k_eff, selection=selection)
+    term_idf = {}
+    if k_eff:
+        idf_of = dict(zip(vocab, idf))
+        term_idf = {t: float(idf_of[t]) for vec in new_vecs for t in vec}
+    return TopicFit(topics, article_topics, topic_terms, n_topics_chosen=k_eff, selection=selection,
+                    term_idf=term_idf)

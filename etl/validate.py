@@ -23,7 +23,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 ENTITY_LABELS = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 # Dependency order: a table's id checks use the ids that survived in the tables before it.
-ORDER = ["articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms", "article_topics"]
+ORDER = ["articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics", "topic_terms", "article_topics",
+         "topic_models"]
 
 
 class BatchUnusable(RuntimeError):
@@ -65,13 +66,41 @@ def load_suite(table: str):
 
 
 def _describe(cfg) -> str:
+    """One line for the quarantine: the suite's description (when it has one) and the expectation call."""
     kw = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id", "result_format")}
     if isinstance(kw.get("value_set"), list) and len(kw["value_set"]) > 8:
         kw["value_set"] = f"<{len(kw['value_set'])} values>"
     if isinstance(kw.get("value_set"), dict):
         kw["value_set"] = kw["value_set"].get("$PARAMETER", kw["value_set"])
     args = ", ".join(f"{k}={v}" for k, v in kw.items())
-    return f"{cfg.type}({args})"
+    call = f"{cfg.type}({args})"
+    return f"{cfg.description} [{call}]" if getattr(cfg, "description", None) else call
+
+
+# table -> (column, helper column, the ids it must be among: a key of the `known` dict in validate_tables)
+REFERENCES = {
+    "entity_aliases": [("entity_id", "_entity_id_known", "entity_ids")],
+    "entity_mentions": [("article_id", "_article_id_known", "article_ids"), ("entity_id", "_entity_id_known", "entity_ids")],
+    "quotes": [("article_id", "_article_id_known", "article_ids"),
+               ("speaker_entity_id", "_speaker_entity_id_known", "entity_ids")],
+    "topic_terms": [("topic_id", "_topic_id_known", "topic_ids")],
+    "article_topics": [("article_id", "_article_id_known", "all_article_ids"), ("topic_id", "_topic_id_known", "topic_ids")],
+}
+
+
+def _with_reference_checks(table: str, df: pl.DataFrame, known: dict[str, pl.Series]) -> pl.DataFrame:
+    """Boolean helper columns for foreign keys, checked by the suites with value_set [true]: a join
+    in Polars instead of a GX value_set of thousands of ids (GX copies the set per metric: seconds)."""
+    cols = []
+    for column, helper, ids in REFERENCES.get(table, []):
+        if column not in df.columns:
+            continue
+        known_ids = known[ids]
+        ok = pl.col(column).is_in(known_ids.implode()) if known_ids.len() else pl.lit(False)
+        if column == "speaker_entity_id":  # optional reference
+            ok = pl.col(column).is_null() | ok
+        cols.append(ok.fill_null(False).alias(helper))
+    return df.with_columns(cols) if cols else df
 
 
 def _with_offset_checks(df: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
@@ -149,23 +178,25 @@ def _empty_quarantine() -> pl.DataFrame:
 
 def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[str], expected_articles: int,
                     docs_dir: Path | None = None, run_name: str | None = None,
+                    existing_topic_ids: list[int] | None = None,
                     ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Path | None]:
     """Validate staged tables in dependency order; return (good rows per table, quarantine, Data Docs index).
 
     expected_articles is what the plan staged: a different count means rows went missing between tasks.
+    existing_topic_ids: the warehouse's topics, for article_topics staged without a refit.
     """
     v: Validator | None = None  # GX is slow to import: only start it when there is something to check
     good: dict[str, pl.DataFrame] = {}
     quarantine = [_empty_quarantine()]
-    params: dict[str, object] = {
-        "entity_labels": ENTITY_LABELS, "n_articles": expected_articles, "article_ids": [],
-        "all_article_ids": sorted(existing_article_ids), "entity_ids": [], "topic_ids": [],
-    }
+    params: dict[str, object] = {"entity_labels": ENTITY_LABELS, "n_articles": expected_articles}
+    known = {"article_ids": pl.Series([], dtype=pl.String), "entity_ids": pl.Series([], dtype=pl.String),
+             "topic_ids": pl.Series(existing_topic_ids or [], dtype=pl.Int64), "all_article_ids": pl.Series(existing_article_ids, dtype=pl.String)}
     texts = pl.DataFrame(schema={"article_id": pl.String, "_article_text": pl.String})
     for table in ORDER:
         if table not in tables:
             continue
         df = tables[table]
+        df = _with_reference_checks(table, df, known)
         if table in ("entity_mentions", "quotes"):
             df = _with_offset_checks(df, texts)
         if df.is_empty():
@@ -176,13 +207,12 @@ def validate_tables(tables: dict[str, pl.DataFrame], existing_article_ids: list[
         quarantine.append(out.quarantined)
         good[table] = out.good.drop([c for c in out.good.columns if c.startswith("_")])
         if table == "articles":
-            ids = good["articles"]["article_id"].to_list()
-            params["article_ids"] = ids
-            params["all_article_ids"] = sorted(set(ids) | set(existing_article_ids))
+            known["article_ids"] = good["articles"]["article_id"]
+            known["all_article_ids"] = pl.concat([known["all_article_ids"], known["article_ids"]]).unique()
             texts = good["articles"].select("article_id", pl.col("text").alias("_article_text"))
         elif table == "entities":
-            params["entity_ids"] = good["entities"]["entity_id"].to_list()
+            known["entity_ids"] = good["entities"]["entity_id"]
         elif table == "topics":
-            params["topic_ids"] = good["topics"]["topic_id"].to_list()
+            known["topic_ids"] = good["topics"]["topic_id"].cast(pl.Int64)
     docs = v.build_docs() if v else None
     return good, pl.concat(quarantine), docs

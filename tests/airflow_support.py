@@ -17,28 +17,11 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
-import pytest
 
 from etl.airflow_local import COMPONENTS, ApiClient, Services, free_port, prepare, service_env, set_password, wait_ready
 from tests.conftest import ROOT, SEED_ARTICLE, SEEDS
 
-REQUIRE_SERVICES = bool(os.environ.get("NEWS_ETL_REQUIRE_SERVICES"))
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def skip_unless_required(reason: str) -> None:
-    """Skip, unless NEWS_ETL_REQUIRE_SERVICES is set (CI): then a missing service is a failure."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (NEWS_ETL_REQUIRE_SERVICES is set, so this cannot be skipped)")
-    pytest.skip(f"{reason}; set NEWS_ETL_REQUIRE_SERVICES=1 to make this a failure")
-
-
-def port_open(host: str, port: int, timeout: float = 2) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def copy_seeds(dst: Path, per_category: int = 3, categories: tuple[str, ...] = ("business", "politics", "sport"),

@@ -1,4 +1,4 @@
-"""Reaching the real services (PostgreSQL, Redis) that scale-out tests use.
+"""Reaching the real services (PostgreSQL, Redis, a browser) that scale-out and UI tests use.
 
 URLs come from the environment. A test skips with a reason when a service is unreachable, unless
 NEWS_ETL_REQUIRE_SERVICES is set (CI sets it), in which case it fails instead.
@@ -17,6 +17,14 @@ import pytest
 
 PG_URL = os.environ.get("NEWS_ETL_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("NEWS_ETL_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = bool(os.environ.get("NEWS_ETL_REQUIRE_SERVICES"))
+
+
+def skip_unless_required(reason: str) -> None:
+    """Skip, unless NEWS_ETL_REQUIRE_SERVICES is set (CI): then a missing service is a failure."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (NEWS_ETL_REQUIRE_SERVICES is set, so this cannot be skipped)")
+    pytest.skip(f"{reason}; set NEWS_ETL_REQUIRE_SERVICES=1 to make this a failure")
 
 
 def require(url: str, what: str) -> None:
@@ -25,10 +33,8 @@ def require(url: str, what: str) -> None:
     try:
         socket.create_connection((u.hostname, u.port), timeout=3).close()
     except OSError as exc:
-        message = f"{what} at {u.hostname}:{u.port} is unreachable ({exc})"
-        if os.environ.get("NEWS_ETL_REQUIRE_SERVICES"):
-            pytest.fail(message + " and NEWS_ETL_REQUIRE_SERVICES is set")
-        pytest.skip(message + "; set NEWS_ETL_PG_URL/NEWS_ETL_REDIS_URL or start it")
+        skip_unless_required(f"{what} at {u.hostname}:{u.port} is unreachable ({exc}); "
+                             "set NEWS_ETL_PG_URL/NEWS_ETL_REDIS_URL or start it")
 
 
 @contextmanager

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.airflow_support import (REQUIRE_SERVICES, airflow_services, copy_seeds, save_artifact,
-                                   skip_unless_required, wait_for, warehouse_rows)
+from tests.airflow_support import airflow_services, copy_seeds, save_artifact, wait_for, warehouse_rows
+from tests.services import REQUIRE_SERVICES, skip_unless_required
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -9,7 +9,6 @@ Skips when they are unreachable, unless NEWS_ETL_REQUIRE_SERVICES is set (CI).""
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import secrets
 from urllib.parse import urlsplit, urlunsplit
@@ -17,12 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from etl.airflow_local import free_port
-from tests.airflow_support import airflow_services, copy_seeds, skip_unless_required, wait_for, warehouse_rows
+from tests.airflow_support import airflow_services, copy_seeds, wait_for, warehouse_rows
+from tests.services import PG_URL, REDIS_URL, require, skip_unless_required, throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
-PG_URL = os.environ.get("NEWS_ETL_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("NEWS_ETL_REDIS_URL", "redis://127.0.0.1:6379/0")
 SHARD_SIZE = 3
 WORKERS = ("w1", "w2")
 
@@ -35,34 +33,21 @@ def _with_db(url: str, db: str, scheme: str | None = None) -> str:
 @pytest.fixture
 def pg_database():
     """A fresh PostgreSQL database for the Airflow metadata, dropped afterwards."""
-    try:
-        import psycopg2
-
-        admin = psycopg2.connect(PG_URL, connect_timeout=5)
-    except Exception as e:  # noqa: BLE001 - any failure to connect means "no PostgreSQL here"
-        skip_unless_required(f"PostgreSQL unreachable at {PG_URL}: {str(e).strip()}")
-    admin.autocommit = True
-    name = f"news_etl_test_{secrets.token_hex(4)}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with throwaway_database() as db:
+        yield db["name"]
 
 
 @pytest.fixture
 def redis_queue():
     """A Celery queue name of our own on the shared Redis; its keys are deleted afterwards."""
-    try:
-        import redis
+    import redis
 
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    require(REDIS_URL, "Redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
         client.ping()
-    except Exception as e:  # noqa: BLE001
-        skip_unless_required(f"Redis unreachable at {REDIS_URL}: {str(e).strip()}")
+    except redis.RedisError as e:
+        skip_unless_required(f"Redis at {REDIS_URL} does not answer: {str(e).strip()}")
     queue = f"news_etl_test_{secrets.token_hex(4)}"
     try:
         yield queue

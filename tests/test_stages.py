@@ -47,6 +47,7 @@ def test_rerun_without_changes_changes_nothing(loaded):
     snapshot = _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL")
     out = stages.run_local(str(drop), str(wh), "r2")
     assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 0, 0, 7)
+    assert out["n_files_unread"] == 7  # a stat per file, no reading
     assert out["shards"] == []
     assert _counts(wh) == before
     assert _rows(wh, "SELECT * FROM entity_mentions ORDER BY ALL") == snapshot
@@ -78,6 +79,55 @@ def test_edit_and_delete_touch_only_those_articles(loaded):
     others_after = _rows(wh, f"""SELECT * FROM entity_mentions WHERE article_id NOT IN ('{seed}', 'sport/{victim.name}')
                                  ORDER BY ALL""")
     assert others_after == others_before
+    # 2 of 7 articles touched is past the refit share (10%): topics were refit, ids matched
+    assert _rows(wh, "SELECT run_id FROM topic_models ORDER BY run_id") == [("r1",), ("r3",)]
+
+
+def test_small_edit_assigns_topics_without_refit(loaded, monkeypatch):
+    drop, wh = loaded
+    topics_before = _rows(wh, "SELECT topic_id, label, top_terms, model_version FROM topics ORDER BY topic_id")
+    others = _rows(wh, "SELECT * FROM article_topics WHERE article_id <> '000_0a211b190e0dde63.txt' ORDER BY ALL")
+    seed = drop / "000_0a211b190e0dde63.txt"
+    seed.write_text(seed.read_text() + "\nGordon Brown said the talks had failed.\n")
+    # one edit in seven articles is past the default share; a larger warehouse would be under it
+    monkeypatch.setattr("etl.topics.REFIT_SHARE", 0.5)
+    stages.run_local(str(drop), str(wh), "r2")
+    assert _rows(wh, "SELECT run_id FROM topic_models") == [("r1",)]  # no refit
+    assert _rows(wh, "SELECT topic_id, label, top_terms, model_version FROM topics ORDER BY topic_id") == topics_before
+    assert _rows(wh, "SELECT * FROM article_topics WHERE article_id <> '000_0a211b190e0dde63.txt' ORDER BY ALL") == others
+    assert _rows(wh, "SELECT count(*) FROM article_topics WHERE article_id = '000_0a211b190e0dde63.txt'")[0][0] >= 1
+    assert _rows(wh, """SELECT count(*) FROM topics t WHERE n_articles <>
+                        (SELECT count(*) FROM article_topics a WHERE a.topic_id = t.topic_id)""") == [(0,)]
+
+
+def test_rerun_reads_only_files_whose_stat_changed(loaded):
+    import os
+
+    drop, wh = loaded
+    files = sorted(p for p in drop.rglob("*.txt"))
+    touched, edited = files[1], files[2]
+    st = touched.stat()
+    os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # same bytes, newer mtime
+    edited.write_text(edited.read_text() + "\nTony Blair said the plan would work.\n")
+    (drop / "copy.txt").write_bytes(files[3].read_bytes())  # a new file with an unchanged file's bytes
+    out = stages.run_local(str(drop), str(wh), "r2")
+    assert out["n_files_unread"] == 5
+    assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 1, 0, 6)
+    rel = files[3].relative_to(drop).as_posix()
+    assert _rows(wh, "SELECT reason FROM rejected_inputs WHERE run_id = 'r2'") == [
+        (f"same content as {rel}; loaded once",)]
+    assert _rows(wh, "SELECT count(*) FROM source_files") == [(7,)]
+    out = stages.run_local(str(drop), str(wh), "r3")
+    assert out["n_files_unread"] == 7  # the rejected copy is read again, every other file is not
+    assert (out["n_new"], out["n_changed"], out["n_deleted"], out["n_unchanged"]) == (0, 0, 0, 7)
+
+
+def test_extractor_code_change_reads_every_file_again(loaded, monkeypatch):
+    drop, wh = loaded
+    monkeypatch.setattr(stages, "extractor_version", lambda: "other-code")
+    out = stages.run_local(str(drop), str(wh), "r2")
+    assert out["n_files_unread"] == 0
+    assert (out["n_changed"], out["n_unchanged"]) == (0, 7)
 
 
 def test_unreadable_file_keeps_its_last_good_version(loaded):

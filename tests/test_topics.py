@@ -19,6 +19,7 @@ from etl.topics import (
     TOPICS_SCHEMA,
     _similarity,
     _unit,
+    assign_topics,
     fit_topics,
     npmi_coherence,
     tokenize_articles,
@@ -208,6 +209,36 @@ def test_refit_after_ten_percent_new_articles_keeps_ids(night1, night2):
     fresh = new_active.filter(pl.col("match_score").is_null())["topic_id"].to_list()
     assert all(t > max(old_ids) for t in fresh)
     assert (new_active.filter(pl.col("match_score").is_null())["first_version"] == "v2").all()
+
+
+def _top_topic(at: pl.DataFrame) -> dict[str, int]:
+    return {a: g.sort("weight", descending=True)["topic_id"][0] for (a,), g in at.group_by("article_id")}
+
+
+def test_assign_without_refit_agrees_with_the_fit(split, mentions, night1):
+    """Between refits, new articles are placed by NNLS on the stored term vectors: on the articles
+    the model was fitted on, the top topic must mostly be the fit's own."""
+    base = split[0]
+    assert night1.term_idf and all(v >= 1.0 for v in night1.term_idf.values())
+    at = assign_topics(base, mentions, night1.topic_terms, night1.term_idf)
+    assert dict(at.schema) == ARTICLE_TOPICS_SCHEMA
+    fit_top, got_top = _top_topic(night1.article_topics), _top_topic(at)
+    agree = sum(got_top.get(a) == t for a, t in fit_top.items())
+    assert agree >= 0.8 * len(fit_top), (agree, len(fit_top))
+    assert at.group_by("article_id").agg(pl.col("weight").sum())["weight"].max() <= 1.0 + 1e-9
+    # the held-out articles of the next night land in the topic of their own section's articles
+    new = split[1].filter(~pl.col("article_id").is_in(base["article_id"].implode()))
+    section_topic = {}
+    for a, t in fit_top.items():
+        section_topic.setdefault(a.split("/")[0], []).append(t)
+    placed = _top_topic(assign_topics(new, mentions, night1.topic_terms, night1.term_idf))
+    same = sum(placed.get(a) in section_topic[a.split("/")[0]] for a in new["article_id"])
+    assert same >= 0.8 * new.height
+
+
+def test_assign_leaves_articles_without_known_terms_out(night1):
+    odd = pl.DataFrame({"article_id": ["x"], "title": [None], "text": ["Zyzzyva qwxv blorptastic."]})
+    assert assign_topics(odd, None, night1.topic_terms, night1.term_idf).is_empty()
 
 
 def test_vanished_topics_are_kept_inactive(corpus, mentions):

@@ -54,10 +54,10 @@ def test_bad_rows_quarantined_with_the_failed_expectation(tmp_path):
     assert "expect_column_values_to_match_regex" in q[("articles", TEXT)]
     assert "_text_len" in q[("entity_mentions", "Blair")]  # end_char beyond the text
     assert "expect_column_values_to_be_in_set(column=label" in q[("entity_mentions", "Tony")]
-    assert "column=article_id" in q[("entity_mentions", "Tony Blair")]  # its article was quarantined
+    assert "article_id refers to an article that passed validation" in q[("entity_mentions", "Tony Blair")]  # its article was quarantined
     assert "column=kind" in q[("quotes", "Q2")]
     assert "_span_matches" in q[("quotes", "Q3")]
-    assert "column=speaker_entity_id" in q[("quotes", "Q4")]
+    assert "column=_speaker_entity_id_known" in q[("quotes", "Q4")]
     assert docs is not None and docs.exists()
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 4
 

@@ -25,3 +25,14 @@ CREATE TABLE IF NOT EXISTS article_topics (
     weight     DOUBLE NOT NULL,
     PRIMARY KEY (article_id, topic_id)
 );
+
+-- One row per refit: between refits, new and edited articles are assigned to the active topics
+-- with these IDF values (etl.topics.assign_topics), so a nightly edit never refits the warehouse.
+CREATE TABLE IF NOT EXISTS topic_models (
+    model_version VARCHAR PRIMARY KEY,
+    run_id        VARCHAR NOT NULL,          -- the run that fitted it
+    n_articles    INTEGER NOT NULL,          -- articles it was fitted on
+    n_topics      INTEGER NOT NULL,          -- active topics
+    terms         VARCHAR[] NOT NULL,        -- the active topics' stored terms ...
+    idf           DOUBLE[] NOT NULL          -- ... and their IDF in the fit
+);

@@ -1,0 +1,42 @@
+"""etl.nlp.annotate's worker processes: a worker that dies or is signalled fails the call (the
+task then fails and Airflow retries it); it never leaves the task waiting for ever."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import polars as pl
+import pytest
+
+import etl.nlp as nlp_mod
+
+ARTICLES = pl.DataFrame({"article_id": [f"a{i}" for i in range(8)],
+                         "text": [f"Tony Blair said on day {i} that the plan would work." for i in range(8)]})
+
+
+def _die(*_args):
+    os._exit(3)
+
+
+def _terminated(*_args):
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_parts_are_shared_out_and_output_keeps_article_order():
+    m, q = nlp_mod.annotate(ARTICLES, n_process=2)
+    assert q["article_id"].to_list() == ARTICLES["article_id"].to_list()
+    assert m.filter(pl.col("text") == "Tony Blair").height == 8
+
+
+@pytest.mark.parametrize("worker", [_die, _terminated])
+def test_a_lost_worker_fails_the_call(monkeypatch, worker):
+    # a SIGTERM handler like the one a task runner installs must not keep a worker alive
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    monkeypatch.setattr(nlp_mod, "_annotate_rows", worker)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            nlp_mod.annotate(ARTICLES, n_process=2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
