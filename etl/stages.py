@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -196,6 +197,8 @@ def quote_id(article_id: str, start: int, end: int) -> str:
 
 def canonicalise(run_dir: str) -> dict:
     """Resolve mentions to stable canonical entities across the whole batch and link speakers."""
+    if nlp := sys.modules.get("etl.nlp"):  # shards ran in this process (dags test, run_local): free their workers
+        nlp.release_workers()
     rd = Path(run_dir)
     p = read_plan(rd)
     mentions, quotes = _concat_shards(rd, "mentions"), _concat_shards(rd, "quotes")

@@ -1,5 +1,5 @@
-"""etl.nlp.annotate's worker processes: a worker that dies or is signalled fails the call (the
-task then fails and Airflow retries it); it never leaves the task waiting for ever."""
+"""etl.nlp.annotate's worker processes: kept across calls until released; a worker that dies or is
+signalled fails the call (the task then fails and Airflow retries it), never leaving it waiting."""
 
 from __future__ import annotations
 
@@ -40,3 +40,18 @@ def test_a_lost_worker_fails_the_call(monkeypatch, worker):
             nlp_mod.annotate(ARTICLES, n_process=2)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_workers_are_kept_between_calls_until_released():
+    """The shards of one run in one process reuse the forked workers; the next stage ends them."""
+    nlp_mod.annotate(ARTICLES, n_process=2)
+    pool = nlp_mod._POOL[1]
+    pids = set(pool._processes)
+    assert len(pids) == 2
+    nlp_mod.annotate(ARTICLES.reverse(), n_process=2)
+    assert nlp_mod._POOL[1] is pool and set(pool._processes) == pids
+    nlp_mod.release_workers()
+    assert nlp_mod._POOL is None
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

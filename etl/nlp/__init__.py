@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import polars as pl
 
@@ -18,7 +18,7 @@ from .entities import doc_mentions
 from .model import CHUNK_CHARS, load_nlp
 from .quotes import extract_quotes
 
-__all__ = ["annotate", "canonicalise", "link_speakers", "load_nlp", "MENTION_SCHEMA", "QUOTE_SCHEMA"]
+__all__ = ["annotate", "canonicalise", "link_speakers", "load_nlp", "release_workers", "MENTION_SCHEMA", "QUOTE_SCHEMA"]
 
 MENTION_SCHEMA = {
     "article_id": pl.String,
@@ -133,9 +133,9 @@ def annotate(
 
     With n_process > 1 the articles are split into contiguous parts of about equal length
     (PARTS_PER_PROCESS per worker, so a worker that finishes early takes the next part instead of
-    idling at the end), each parsed *and* reduced to rows by a forked worker that inherits the
-    loaded model: unlike nlp.pipe(n_process=...), no Doc is serialised back and the extraction
-    runs in parallel too.
+    idling at the end), each parsed *and* reduced to rows by a forked worker (see _workers) that
+    inherits the loaded model: unlike nlp.pipe(n_process=...), no Doc is serialised back and the
+    extraction runs in parallel too.
     """
     load_nlp()  # loaded before forking, so workers share it copy-on-write
     ids = articles.get_column("article_id").to_list()
@@ -144,22 +144,55 @@ def annotate(
     if len(parts) <= 1:
         results = [_annotate_rows(ids, texts, batch_size)]
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        # ProcessPoolExecutor, not Pool: a worker that dies (OOM killer, signal) fails the task with
-        # BrokenProcessPool instead of leaving it waiting for ever. gc.freeze(): the workers' garbage
-        # collector then leaves the inherited objects alone, so their pages stay shared.
-        gc.freeze()
         try:
-            with ProcessPoolExecutor(min(n_process, len(parts)), mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_worker_init) as pool:
-                results = list(pool.map(_annotate_rows, *zip(*[(ids[a:b], texts[a:b], batch_size) for a, b in parts])))
-        finally:
-            gc.unfreeze()
+            results = list(_workers(n_process).map(
+                _annotate_rows, *zip(*[(ids[a:b], texts[a:b], batch_size) for a, b in parts])))
+        except BrokenProcessPool:
+            release_workers()
+            raise
     m_cols = {k: [v for m, _ in results for v in m[k]] for k in MENTION_SCHEMA}
     q_cols = {k: [v for _, q in results for v in q[k]] for k in QUOTE_SCHEMA}
     return pl.DataFrame(m_cols, schema=MENTION_SCHEMA), pl.DataFrame(q_cols, schema=QUOTE_SCHEMA)
+
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _workers(n: int) -> ProcessPoolExecutor:
+    """n forked workers, kept for the next annotate() in this process (the shards of a run under
+    `airflow dags test` or run_local): a pool per shard cost a fresh start and cold caches each time.
+
+    ProcessPoolExecutor, not Pool: a worker that dies (OOM killer, signal) fails the call with
+    BrokenProcessPool instead of leaving it waiting for ever. The workers are forked at once, under
+    gc.freeze(), so their garbage collector leaves the inherited objects (and their pages) alone."""
+    global _POOL
+    if _POOL is not None and _POOL[0] != n:
+        release_workers()
+    if _POOL is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        gc.freeze()
+        try:
+            pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
+            pool.submit(int).result()  # forks all n workers now, while the heap is frozen
+        finally:
+            gc.unfreeze()
+        _POOL = (n, pool)
+    return _POOL[1]
+
+
+def release_workers() -> None:
+    """End the kept NLP workers (the next stage needs the memory more than they do)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(cancel_futures=True)
+        _POOL = None
 
 
 def _worker_init() -> None:
