@@ -83,7 +83,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
 
     version = extractor_version()
     stamps = {} if full_refresh else file_stamps(wh, version)
-    ex = extract(src, known={p: FileStamp(*v) for p, v in stamps.items()})
+    ex = extract(src, known={p: FileStamp(*v) for p, v in stamps.items()})  # skipped files keep their stamp
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
     for a in ex.articles:
@@ -114,7 +114,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     ).select("article_id")
     sources = pl.DataFrame(
         [(p, st.size, st.mtime_ns, st.raw_sha256, version) for p, st in ex.stamps.items()]
-        + [(p, *stamps[p][:3], version) for p in ex.skipped], schema=SOURCE_SCHEMA, orient="row")
+        + [(p, *stamps[p], version) for p in ex.skipped], schema=SOURCE_SCHEMA, orient="row")
 
     _write(todo, run_dir / "articles.parquet")
     _write(deleted, run_dir / "deleted.parquet")

@@ -284,20 +284,24 @@ MESSAGE_NOUNS = frozenset("statement statements letter tweet tweets email messag
 _EXPLETIVE_HEADS = frozenset("is was 's be been means meant seems seemed".split())
 
 
+def _pobj_under(v: Token, is_prep) -> Token | None:
+    """The object of v's first preposition child that is_prep accepts ('according to X', agent 'by X')."""
+    return next((g for c in v.children if is_prep(c) for g in c.children if g.dep_ == "pobj"), None)
+
+
+def _is_agent(t: Token) -> bool:
+    return t.dep_ == "agent"
+
+
 def _subject_of(v: Token) -> Token | None:
     """Subject of a reporting verb, climbing through participles ('..., saying ...')."""
     if v.lower_ == "according":
-        for c in v.children:
-            if c.lower_ == "to":
-                for g in c.children:
-                    if g.dep_ == "pobj":
-                        return g
-        return None
+        return _pobj_under(v, lambda c: c.lower_ == "to")
     if v.tag_ == "VBN" and v.dep_ == "advcl" and not any(
         c.dep_ in ("nsubj", "aux", "auxpass") for c in v.children
     ):
         # 'Asked about the plan, Roe said ...': the question's speaker is not Roe (the agent, if named)
-        return next((g for a in v.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"), None)
+        return _pobj_under(v, _is_agent)
     cur = v
     via_xcomp = False
     for _ in range(3):
@@ -309,12 +313,7 @@ def _subject_of(v: Token) -> Token | None:
         for c in cur.children:
             if c.dep_ == "nsubjpass":
                 # "is described as", "was reported": the subject is not the speaker; the agent is
-                for a in cur.children:
-                    if a.dep_ == "agent":
-                        for g in a.children:
-                            if g.dep_ == "pobj":
-                                return g
-                return None
+                return _pobj_under(cur, _is_agent)
             if c.dep_ == "nsubj" and c.lower_ == "it" and cur is not v and cur.lower_ in _EXPLETIVE_HEADS:
                 return None  # 'it is important to note that ...', 'it means admitting that ...'
             if c.dep_ == "nsubj" and c.lower_ not in ("that", "which", "who"):
