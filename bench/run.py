@@ -215,6 +215,20 @@ def run_s(m: dict) -> float:
     return m.get("dag_run_s") or m["wall_s"]
 
 
+def median(values: list[float]) -> float:
+    v = sorted(values)
+    mid = len(v) // 2
+    return round(v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2, 3)
+
+
+def overhead_pair(words: int, full: dict, base: dict) -> dict:
+    """One (DAG run, raw nlp.pipe) pair measured back to back, and its overhead ratio."""
+    return {"dag_run_s": run_s(full), "wall_s": full["wall_s"], "baseline_nlp_s": base["nlp_s"],
+            "baseline_words_per_s": base["words_per_s"], "foreign_load_cores": [full.get("foreign_load_cores"),
+                                                                              base.get("foreign_load_cores")],
+            "ratio": ratio(words / run_s(full), base["words_per_s"])}
+
+
 def ratio(a, b, digits: int = 3):
     return None if a is None or not b else round(a / b, digits)
 
@@ -664,7 +678,18 @@ class Bench:
         if k in ns.baseline_sizes or k == first:
             entry["baseline_pipe"] = self.nlp_run("pipe", procs, texts, k)
             entry["overhead_ratio"] = ratio(entry["full"]["words_per_s"], entry["baseline_pipe"]["words_per_s"])
+            entry["overhead_pairs"] = [overhead_pair(entry["words"], entry["full"], entry["baseline_pipe"])]
             self.save()
+            if k == first:
+                # more (full run, baseline) pairs back to back: on a shared machine one pair can drift by
+                # 5-10% (measured); the overhead target uses the median of the per-pair ratios
+                for i in range(1, ns.overhead_repeats):
+                    wh_r = self.workdir / f"wh_{k}x_rep{i}" / "news.duckdb"
+                    full_r = self.pipeline_run(k, f"full_rep{i}", d, wh_r)
+                    base_r = self.nlp_run("pipe", procs, texts, k)
+                    entry["overhead_pairs"].append(overhead_pair(entry["words"], full_r, base_r))
+                    shutil.rmtree(wh_r.parent, ignore_errors=True)
+                    self.save()
 
         # 2. incremental reruns: nothing changed; then one file edited
         entry["no_change"] = self.pipeline_run(k, "no_change", d, wh)
@@ -735,7 +760,10 @@ class Bench:
         if sizes:
             e1, en = self.result["sizes"][str(sizes[0])], self.result["sizes"][str(sizes[-1])]
             base_wps = (e1.get("baseline_pipe") or {}).get("words_per_s")
-            r["overhead_ratio"] = ratio(e1["words"] / run_s(e1["full"]), base_wps)
+            pairs = [p["ratio"] for p in e1.get("overhead_pairs") or [] if p.get("ratio") is not None]
+            r["overhead_ratio_first_pair"] = ratio(e1["words"] / run_s(e1["full"]), base_wps)
+            r["overhead_ratio"] = median(pairs) if pairs else r["overhead_ratio_first_pair"]
+            r["overhead_ratio_pairs"] = pairs
             r["overhead_ratio_process"] = ratio(e1["words"] / e1["full"]["wall_s"], base_wps)
             r["overhead_ratio_local"] = e1.get("overhead_ratio_local")
             # At the largest size: a rerun's cost is Airflow's fixed start-up (~10 s, paid once per run
@@ -837,6 +865,10 @@ class Bench:
                   f"{run_s(e['no_change']):>8.1f} {e['dag_no_change_ratio']:>6.3f} {run_s(e['one_edit']):>8.1f} "
                   f"{e['dag_one_edit_marginal_s']:>8.1f} {pipe:>9.0f} {e['words'] / run_s(f) / pipe:>5.2f} "
                   f"{str(f['foreign_load_cores']):>5}")
+        pairs = next((e.get("overhead_pairs") for e in R["sizes"].values() if e.get("overhead_pairs")), None)
+        if pairs and len(pairs) > 1:
+            print("\noverhead pairs (DAG run, then raw nlp.pipe, back to back; the target uses the median): "
+                  + ", ".join(f"{p['dag_run_s']:.1f} s / {p['baseline_nlp_s']:.1f} s = {p['ratio']:.3f}" for p in pairs))
         sc = R.get("nlp_scaling")
         if sc:
             print(f"\nNLP on the {sc['size']}x texts ({sc['words']} words), words/s  [model load excluded]")
@@ -924,6 +956,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="sizes at which 1 vs 2 processes are measured (default: the first size only)")
     p.add_argument("--local-sizes", type=parse_sizes, default=None,
                    help="sizes at which the stages also run in-process for the split (default: the first size)")
+    p.add_argument("--overhead-repeats", type=int, default=None,
+                   help="(full DAG run, raw nlp.pipe) pairs measured back to back at the first size; the "
+                        "overhead ratio is the median of the pairs (default 3; --quick: 1)")
     p.add_argument("--batch-size", type=int, default=None, help="nlp.pipe batch size (default: etl.nlp.annotate's)")
     p.add_argument("--workdir", help="work folder (default: a new temp folder, removed at the end unless --keep)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (corpora, warehouses, logs)")
@@ -934,6 +969,7 @@ def main(argv: list[str] | None = None) -> int:
         ns.limit = ns.limit or 12
         ns.sizes = ns.sizes or [1, 2]
     ns.sizes = ns.sizes or [1, 4, 16]
+    ns.overhead_repeats = max(1, ns.overhead_repeats or (1 if ns.quick else 3))
     ns.baseline_sizes = ns.baseline_sizes or [ns.sizes[0]]
     ns.scaling_sizes = ns.scaling_sizes or [ns.sizes[0]]
     ns.local_sizes = ns.local_sizes or [ns.sizes[0]]

@@ -41,10 +41,11 @@ class Outcome:
 
 def _context(docs_dir: Path | None):
     """Ephemeral GX context (nothing written to a GX project folder) with a Data Docs site in docs_dir."""
+    # before the import: importing GX logs ~200 "Skipping registering function" lines at INFO
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     if docs_dir is not None:

@@ -79,8 +79,16 @@ def test_targets(bench):
     assert set(t) == set(bench.TARGETS)
 
 
+def test_overhead_is_the_median_of_back_to_back_pairs(bench):
+    full = {"dag_run_s": 50.0, "wall_s": 55.0, "foreign_load_cores": 0.1}
+    base = {"nlp_s": 40.0, "words_per_s": 1000.0, "foreign_load_cores": 0.0}
+    pair = bench.overhead_pair(40_000, full, base)
+    assert pair["ratio"] == 0.8 and pair["dag_run_s"] == 50.0  # 800 words/s over 1000
+    assert bench.median([0.9, 0.7, 0.8]) == 0.8 and bench.median([0.8, 0.9]) == 0.85
+
+
 @pytest.mark.slow
-def test_quick_run_writes_every_figure(tmp_path):
+def test_quick_run_writes_every_figure(tmp_path, bench):
     """`bench/run.py --quick` on a few seed articles (stages in-process, no Airflow: the Airflow
     path is what test_e2e_airflow.py runs); the JSON has every key `make bench` reports."""
     corpus = tmp_path / "corpus"
@@ -90,7 +98,7 @@ def test_quick_run_writes_every_figure(tmp_path):
             shutil.copy(f, corpus / cat / f.name)
     results = tmp_path / "results"
     proc = subprocess.run([sys.executable, str(BENCH), "--corpus", str(corpus), "--quick", "--runner", "local",
-                           "--sizes", "1", "--results-dir", str(results), "--workdir", str(tmp_path / "work")],
+                           "--sizes", "1", "--overhead-repeats", "2", "--results-dir", str(results), "--workdir", str(tmp_path / "work")],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]  # 1 = a target missed
     assert "ratios:" in proc.stdout
@@ -119,4 +127,7 @@ def test_quick_run_writes_every_figure(tmp_path):
                 "one_edit_growth"):
         assert key in data["ratios"], key
     assert data["ratios"]["overhead_ratio"] > 0 and data["ratios"]["parallel_scaling"] > 0
+    pairs = data["ratios"]["overhead_ratio_pairs"]
+    assert len(pairs) == 2 and len(size["overhead_pairs"]) == 2
+    assert data["ratios"]["overhead_ratio"] == bench.median(pairs)
     assert set(data["missed"]) == {n for n, t in data["targets"].items() if t["met"] is False}
