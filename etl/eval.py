@@ -33,6 +33,13 @@ import polars as pl
 
 _STRIP = re.compile(r"[^\w\s]")
 KINDS = ("direct", "mixed", "indirect")
+# A gold speaker that is only a pronoun ("He"): the gold names nobody (PolNeAR's converter marks
+# "he" speaker_unscored but not a sentence-initial "He"). Reported apart, as a diagnostic.
+BARE_PRONOUNS = frozenset("he she i it they we you him her them".split())
+
+
+def bare_pronoun(speaker: str | None) -> bool:
+    return bool(speaker) and str(speaker).strip().lower() in BARE_PRONOUNS
 
 
 def words(s: str) -> frozenset[str]:
@@ -123,6 +130,7 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
 
     n_pred = n_gold = n_match = 0
     sp_n = sp_ok = 0
+    named_n = named_ok = 0  # pairs whose gold speaker is not a bare pronoun
     kind_stats = {k: {"gold": 0, "pred": 0, "tp_gold": 0, "tp_pred": 0, "sp_n": 0, "sp_ok": 0} for k in KINDS}
     ent_gold_aliases = ent_found = 0
     ent_pred = ent_pred_ok = 0
@@ -158,6 +166,9 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
             ok = speaker_ok(pred_sp, gq[j].get("speaker"))
             sp_n += 1
             sp_ok += ok
+            if not bare_pronoun(gq[j].get("speaker")):
+                named_n += 1
+                named_ok += ok
             d_sp_n += 1
             d_sp_ok += ok
             ks["sp_n"] += 1
@@ -208,6 +219,8 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
     qres = _prf(n_match, n_pred, n_match, n_gold)
     qres["speaker_accuracy"] = round(sp_ok / sp_n, 4) if sp_n else 0.0
     qres["n_gold"], qres["n_pred"], qres["n_matched"], qres["n_speaker_scored"] = n_gold, n_pred, n_match, sp_n
+    qres["speaker_accuracy_named_gold"] = round(named_ok / named_n, 4) if named_n else None
+    qres["n_speaker_bare_pronoun_gold"] = sp_n - named_n
     by_kind = {}
     for k, s in kind_stats.items():
         r = _prf(s["tp_pred"], s["pred"], s["tp_gold"], s["gold"])
@@ -258,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         f"quotes   all      P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f} "
         f"speaker {q['speaker_accuracy']:.3f} (gold {q['n_gold']}, pred {q['n_pred']}, matched {q['n_matched']})"
     )
+    if q["n_speaker_bare_pronoun_gold"]:
+        print(f"         speaker {q['speaker_accuracy_named_gold']:.3f} where the gold names the speaker "
+              f"({q['n_speaker_bare_pronoun_gold']} of {q['n_speaker_scored']} scored gold speakers are a bare pronoun)")
     for k, s in q["by_kind"].items():
         sa = "-" if s["speaker_accuracy"] is None else f"{s['speaker_accuracy']:.3f}"
         print(

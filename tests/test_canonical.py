@@ -100,6 +100,25 @@ def test_cross_article_surname_joins_batch_full_name():
     assert len(_ids(mw, ["Jose Mourinho", "Mourinho"])) == 1
 
 
+def test_typographic_apostrophe_is_one_entity_with_an_ascii_name():
+    arts = pl.DataFrame(
+        {
+            "article_id": ["a", "b", "c"],
+            "text": [
+                "Senator Patrick O’Brien, a Democrat from Ohio, told reporters on Monday that the bill would pass.",
+                "Patrick O’Brien said the vote would be close. Later, O’Brien said it was won.",
+                "Patrick O'Brien thanked his staff.",
+            ],
+        }
+    )
+    m, _ = annotate(arts)
+    mw, ents, _ = canonicalise(m, EMPTY)
+    ids = _ids(mw, ["Patrick O’Brien", "Patrick O'Brien", "O’Brien"])
+    assert len(ids) == 1 and mw.filter(pl.col("entity_id").is_in(list(ids))).height == 4
+    assert ents.filter(pl.col("entity_id").is_in(list(ids)))["name"].to_list() == ["Patrick O'Brien"]
+    assert "Patrick O’Brien" in mw["text"].to_list()  # mentions keep the text as written
+
+
 def test_link_speakers(seed):
     _, q, mw, ents, _ = seed
     lq = link_speakers(q, mw)

@@ -42,6 +42,18 @@ def test_ignore_and_unscored(tmp_path):
     assert res["quotes"]["n_speaker_scored"] == 0
 
 
+def test_bare_pronoun_gold_speakers_are_reported_apart(tmp_path):
+    text = 'Jane Roe spoke first. "We will win," she said. He said: "We will not."\nTom Lee said "No".'
+    quotes = [{"start": 23, "end": 35, "text": "We will win,", "kind": "direct", "speaker": "Jane Roe"},
+              {"start": 57, "end": 69, "text": "We will not.", "kind": "direct", "speaker": "He"}]
+    assert all(text[q["start"]:q["end"]] == q["text"] for q in quotes)
+    p = tmp_path / "g.jsonl"
+    p.write_text(json.dumps({"doc_id": "x", "text": text, "quotes": quotes}) + "\n", encoding="utf-8")
+    q = ev.run_eval(p)["quotes"]
+    assert q["n_speaker_scored"] == 2 and q["n_speaker_bare_pronoun_gold"] == 1
+    assert q["speaker_accuracy_named_gold"] == 1.0  # "she" resolved to Jane Roe
+
+
 @pytest.fixture(scope="module")
 def seed_result():
     return ev.run_eval(GOLD / "seed.jsonl")

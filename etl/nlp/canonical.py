@@ -41,6 +41,12 @@ def norm(s: str) -> str:
     return s
 
 
+def display_name(name: str) -> str:
+    """Canonical names use ASCII apostrophes: "O’Neill" and "O'Neill" are one entity (norm() folds
+    them) and an analyst types the ASCII form in a query. Mention and speaker texts stay as written."""
+    return name.replace("’", "'").replace("‘", "'")
+
+
 def entity_id_for(name: str, label: str) -> str:
     return "E" + hashlib.sha1(f"{norm(name)}|{coarse(label)}".encode()).hexdigest()[:16]
 
@@ -282,6 +288,7 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             ent_name[eid] = max(names.items(), key=lambda kv: (kv[1] >= 1000, len(kv[0].split()), kv[1]))[0]
         else:
             ent_name[eid] = names.most_common(1)[0][0]
+        ent_name[eid] = display_name(ent_name[eid])
 
     keymap = pl.DataFrame(
         {
