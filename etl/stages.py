@@ -256,7 +256,7 @@ def topics(run_dir: str, n_topics: int | None = None) -> dict:
     wh = p["warehouse"]
     if not (p["n_new"] or p["n_changed"] or p["n_deleted"] or p["full_refresh"]):
         return {"refit": False, "reason": "no article changed"}
-    from etl.topics import REFIT_SHARE, assign_topics, fit_topics  # scikit-learn: only when there is work
+    from etl.topics import REFIT_SHARE, assign_topics, fit_topics  # SciPy: only when there is work
     staged = _read(rd / "articles.parquet", ARTICLE_SCHEMA)
     touched = pl.concat([staged.select("article_id"), _read(rd / "deleted.parquet", {"article_id": pl.String})])
     state = article_state(wh)
