@@ -81,9 +81,11 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
         return read_plan(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
+    t0 = time.perf_counter()
     version = extractor_version()
     stamps = {} if full_refresh else file_stamps(wh, version)
     ex = extract(src, known={p: FileStamp(*v) for p, v in stamps.items()})  # skipped files keep their stamp
+    t_extract = time.perf_counter()
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
     for a in ex.articles:
@@ -98,6 +100,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
             "language": detect_language(text), "encoding": a.encoding,
         })
     current = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
+    t_clean = time.perf_counter()
     base_run = latest_success(wh)
     state = article_state(wh)
     baseline = state.clear() if full_refresh else state
@@ -132,10 +135,15 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
         "notes": [f"{n} article(s) not in English skipped by NLP" for n in
                   [todo.filter(~pl.col("language").is_in(list(NLP_LANGUAGES))).height] if n],
     }
+    t_end = time.perf_counter()
+    # extract = list, stat, read and decode files; clean = boilerplate, language, hashes; diff = compare
+    # with the warehouse and stage the shards
+    result["seconds"] = {"extract": round(t_extract - t0, 3), "clean": round(t_clean - t_extract, 3),
+                         "diff": round(t_end - t_clean, 3)}
     _plan_file(run_dir).write_text(json.dumps(result, indent=1))
-    log.info("plan: %d new, %d changed, %d deleted, %d unchanged, %d rejected, %d shard(s)",
-             result["n_new"], result["n_changed"], result["n_deleted"], result["n_unchanged"],
-             result["n_rejected"], len(shards))
+    log.info("plan: %d new, %d changed, %d deleted, %d unchanged, %d rejected, %d shard(s); extract %.2f s, "
+             "clean %.2f s, diff %.2f s", result["n_new"], result["n_changed"], result["n_deleted"],
+             result["n_unchanged"], result["n_rejected"], len(shards), *result["seconds"].values())
     return result
 
 

@@ -54,6 +54,8 @@ def test_parse_airflow_log(bench):
     log = "\n".join([
         "2026-01-01T00:00:00.000000Z [info ] [DAG TEST] starting task_id=plan map_index=-1 [x] loc=dag.py:1",
         "2026-01-01T00:00:05.000000Z [info ] ::endgroup::   [task] loc=task_runner.py:2232",
+        "2026-01-01T00:00:06.900000Z [info ] plan: 10 new, 0 changed, 0 deleted, 0 unchanged, 0 rejected, 1 shard(s); "
+        "extract 1.20 s, clean 0.50 s, diff 0.30 s [etl.stages] loc=stages.py:136",
         "2026-01-01T00:00:07.000000Z [info ] Done. Returned value was: {} [x]",
         "2026-01-01T00:00:07.500000Z [info ] [DAG TEST] end task task_id=plan map_index=-1 [x]",
         "2026-01-01T00:00:08.000000Z [info ] [DAG TEST] starting task_id=nlp map_index=0 [x]",
@@ -67,8 +69,10 @@ def test_parse_airflow_log(bench):
     assert p["tasks"]["plan"] == {"slot_s": 7.5, "code_s": 2.0, "count": 1}
     assert p["tasks"]["nlp"]["code_s"] == pytest.approx(10.0)
     assert p["nlp_shards"] == [{"shard": "shard_0000", "articles": 10, "words": 5000, "seconds": 9.8, "processes": 2}]
-    split = bench.stage_split(p["tasks"], 20.0)
-    assert split["plan (extract+clean+diff)"] == 2.0 and split["outside stages (airflow + cli)"] == pytest.approx(8.0)
+    assert p["plan_split"] == {"extract": 1.2, "clean": 0.5, "diff": 0.3}
+    split = bench.stage_split(p["tasks"], 20.0, plan_split=p["plan_split"])
+    assert (split["extract"], split["clean"], split["plan: diff and staging"]) == (1.2, 0.5, 0.3)
+    assert split["outside stages (airflow + cli)"] == pytest.approx(8.0)
 
 
 def test_targets(bench):
@@ -117,7 +121,8 @@ def test_quick_run_writes_every_figure(tmp_path, bench):
         assert size[run]["peak_rss_mb"] > 0
     for key in ("baseline_pipe", "overhead_ratio", "no_change_ratio", "one_edit_ratio", "one_edit_marginal_s"):
         assert key in size, key
-    assert set(size["full"]["stages"]) >= {"plan (extract+clean+diff)", "nlp", "canonicalise", "topics", "validate", "load"}
+    assert set(size["full"]["stages"]) >= {"extract", "clean", "plan: diff and staging", "nlp", "canonicalise",
+                                          "topics", "validate", "load"}
     sc = data["nlp_scaling"]
     for key in ("pipe_n1", "pipe_n2", "annotate_n1", "annotate_n2", "scaling_pipe", "scaling_annotate"):
         assert key in sc, key
