@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import polars as pl
 
+from etl.parallel import fork_executor
+
 from .canonical import _doc_clusters, _cluster_name_label, canonicalise, link_speakers, load_alias_table
 from .entities import doc_mentions
 from .model import CHUNK_CHARS, load_nlp
@@ -174,12 +176,9 @@ def _workers(n: int) -> ProcessPoolExecutor:
     if _POOL is not None and _POOL[0] != n:
         release_workers()
     if _POOL is None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         gc.freeze()
         try:
-            pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
+            pool = fork_executor(n)
             pool.submit(int).result()  # forks all n workers now, while the heap is frozen
         finally:
             gc.unfreeze()
@@ -193,15 +192,6 @@ def release_workers() -> None:
     if _POOL is not None:
         _POOL[1].shutdown(cancel_futures=True)
         _POOL = None
-
-
-def _worker_init() -> None:
-    """A forked worker must die on SIGTERM. It inherits the task runner's Python handler, under
-    which workers of a terminated pool did not exit and the task hung (seen in a benchmark run)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _balanced_parts(texts: list[str], n: int) -> list[tuple[int, int]]:

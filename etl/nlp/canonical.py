@@ -30,6 +30,7 @@ def coarse(label: str) -> str:
     return COARSE.get(label, label)
 
 
+@lru_cache(maxsize=1 << 18)  # called ~5 times per mention on a few distinct strings
 def norm(s: str) -> str:
     """Matching form of an alias: lower case, no dots/punctuation, hyphens as spaces, no leading 'the'."""
     s = s.replace("’", "'").replace("-", " ").replace("–", " ")
