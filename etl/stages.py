@@ -23,7 +23,6 @@ from etl import config
 from etl.clean import clean_text, clean_title
 from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
-from etl.parallel import map_chunks
 from etl.load import article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     t_extract = time.perf_counter()
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
-    for a, row in zip(ex.articles, map_chunks(_clean_rows, ex.articles)):
+    for a, row in zip(ex.articles, _clean_rows(ex.articles)):
         if row is None:
             rejected.append((a.article_id, "no article text left after removing boilerplate", None))
         else:

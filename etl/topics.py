@@ -372,14 +372,8 @@ def tokenize_articles(articles: pl.DataFrame, mentions: pl.DataFrame | None) -> 
                     if len(cands) == 1:
                         ents[i] = (surface, cands[0])
         entity_terms = {norm for ents in ents_by_article.values() for _, norm in ents}
-    from etl.parallel import map_chunks
-
-    tokens = map_chunks(_tokenize_many, [(t, ents_by_article.get(a, ())) for a, t in zip(ids, texts)])
+    tokens = [_tokenize_one(t, ents_by_article.get(a, ())) for a, t in zip(ids, texts)]
     return ids, tokens, entity_terms
-
-
-def _tokenize_many(items: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> list[list[str]]:
-    return [_tokenize_one(text, ents) for text, ents in items]
 
 
 # --------------------------------------------------------------------------------------------
