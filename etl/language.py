@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _STOPWORDS = {
     "en": "the of and to in is that for it with as was on be by this are from at have has not but said were which their an or will would they he she we",
@@ -24,15 +25,20 @@ _SCRIPTS = [("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "h
             ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("DEVANAGARI", "hi"), ("THAI", "th")]
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u024f]")  # letters past Latin Extended-B
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 def _script(text: str) -> str | None:
     """The dominant non-Latin script's language, if letters of one make up most of the text."""
-    letters = [c for c in text[:5000] if c.isalpha()]
-    if not letters:
+    sample = text[:5000]
+    others = _NON_LATIN_LETTER.findall(sample)
+    n_letters = len(_LETTER.findall(sample)) if others else 0
+    if len(others) <= 0.5 * n_letters or not others:  # (regexes: a Python loop per character was 0.4 ms an article)
         return None
     counts: dict[str, int] = {}
-    for c in letters:
-        if ord(c) < 0x250:
-            continue
+    for c in others:
         name = unicodedata.name(c, "")
         for key, lang in _SCRIPTS:
             if key in name:
@@ -40,7 +46,7 @@ def _script(text: str) -> str | None:
                 break
     if counts:
         lang, n = max(counts.items(), key=lambda kv: kv[1])
-        if n > 0.5 * len(letters):
+        if n > 0.5 * n_letters:
             return lang
     return None
 
@@ -50,10 +56,11 @@ def detect_language(text: str) -> str:
     scripted = _script(text)
     if scripted:
         return scripted
-    words = re.findall(r"[^\W\d_]+", text[:20000].lower())
+    words = _WORD.findall(text[:20000].lower())
     if len(words) < 3:
         return "und"
-    scores = {lang: sum(1 for w in words if w in ws) / len(words) for lang, ws in _WORDS.items()}
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in ws) / len(words) for lang, ws in _WORDS.items()}
     lang, best = max(scores.items(), key=lambda kv: kv[1])
     if best < 0.08:
         return "und"
