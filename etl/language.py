@@ -33,9 +33,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 def _script(text: str) -> str | None:
     """The dominant non-Latin script's language, if letters of one make up most of the text."""
     sample = text[:5000]
-    others = _NON_LATIN_LETTER.findall(sample)
-    n_letters = len(_LETTER.findall(sample)) if others else 0
-    if len(others) <= 0.5 * n_letters or not others:  # (regexes: a Python loop per character was 0.4 ms an article)
+    others = _NON_LATIN_LETTER.findall(sample)  # regexes: a Python loop per character cost 0.1 ms an article
+    if not others:
+        return None
+    n_letters = len(_LETTER.findall(sample))
+    if len(others) <= 0.5 * n_letters:  # no script can make up most of the letters
         return None
     counts: dict[str, int] = {}
     for c in others:

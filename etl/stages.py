@@ -88,11 +88,17 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
     t_extract = time.perf_counter()
     rejected = [(r.source_path, r.reason, r.content_sha256) for r in ex.rejected]
     rows = []
-    for a, row in zip(ex.articles, _clean_rows(ex.articles)):
-        if row is None:
+    for a in ex.articles:
+        text, title = clean_text(a.text), clean_title(a.title)
+        if not text:
             rejected.append((a.article_id, "no article text left after removing boilerplate", None))
-        else:
-            rows.append(row)
+            continue
+        rows.append({
+            "article_id": a.article_id, "source_path": a.source_path,
+            "content_sha256": sha256(f"{title or ''}\n\n{text}"), "title": title,
+            "published_at": a.published_at, "url": a.url, "text": text, "n_words": len(text.split()),
+            "language": detect_language(text), "encoding": a.encoding,
+        })
     current = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
     t_clean = time.perf_counter()
     base_run = latest_success(wh)
@@ -139,20 +145,6 @@ def plan(input_dir: str | None, warehouse: str | None, run_id: str, full_refresh
              "clean %.2f s, diff %.2f s", result["n_new"], result["n_changed"], result["n_deleted"],
              result["n_unchanged"], result["n_rejected"], len(shards), *result["seconds"].values())
     return result
-
-
-def _clean_rows(articles) -> list[dict | None]:
-    """The article rows of extracted articles (None where cleaning leaves no text)."""
-    rows: list[dict | None] = []
-    for a in articles:
-        text, title = clean_text(a.text), clean_title(a.title)
-        rows.append({
-            "article_id": a.article_id, "source_path": a.source_path,
-            "content_sha256": sha256(f"{title or ''}\n\n{text}"), "title": title,
-            "published_at": a.published_at, "url": a.url, "text": text, "n_words": len(text.split()),
-            "language": detect_language(text), "encoding": a.encoding,
-        } if text else None)
-    return rows
 
 
 STALE_STAGING_DAYS = 7
