@@ -175,7 +175,13 @@ def parse_airflow_log(text: str) -> dict:
             "log_span_s": round(last_ts - first_ts, 3) if first_ts is not None and last_ts is not None else None}
 
 
-PLAN_PARTS = ("extract", "clean", "plan: diff and staging")
+def plan_parts(plan_s: float, split: dict | None) -> dict:
+    """The plan stage's seconds as extract, clean and the rest (diff and staging), from the timings
+    plan reports (its log line, or its result)."""
+    ex, cl = (split or {}).get("extract", 0.0), (split or {}).get("clean", 0.0)
+    return {"extract": round(ex, 3), "clean": round(cl, 3), "plan: diff and staging": round(max(plan_s - ex - cl, 0.0), 3)}
+
+
 STAGE_GROUPS = {  # the issue's stage names -> DAG task ids ("plan" is split by its own timings)
     "plan": ["plan", "shards"],
     "nlp": ["nlp"],
@@ -194,9 +200,7 @@ def stage_split(tasks: dict, wall_s: float, key: str = "code_s", before_s: float
     run (CLI, Airflow import, DAG parse), Airflow's per-task bookkeeping inside the run, and the tail
     (CLI summary, exit)."""
     out = {name: round(sum(tasks.get(t, {}).get(key, 0.0) for t in ids), 3) for name, ids in STAGE_GROUPS.items()}
-    plan = out.pop("plan")
-    ex, cl = (plan_split or {}).get("extract", 0.0), (plan_split or {}).get("clean", 0.0)
-    out = {"extract": round(ex, 3), "clean": round(cl, 3), PLAN_PARTS[2]: round(max(plan - ex - cl, 0.0), 3), **out}
+    out = {**plan_parts(out.pop("plan"), plan_split), **out}
     outside = max(wall_s - sum(out.values()), 0.0)
     if before_s is None or after_s is None:
         out["outside stages (airflow + cli)"] = round(outside, 3)
@@ -492,9 +496,7 @@ def _worker_stages(spec: dict) -> dict:
 
     rid = spec["run_id"]
     p = timed("plan", stages.plan, spec["input"], spec["warehouse"], rid, False)
-    plan = times.pop("plan")
-    times.update({"extract": p["seconds"]["extract"], "clean": p["seconds"]["clean"],
-                  PLAN_PARTS[2]: round(max(plan - p["seconds"]["extract"] - p["seconds"]["clean"], 0.0), 3)})
+    times.update(plan_parts(times.pop("plan"), p["seconds"]))
     times["nlp"] = 0.0
     for shard in p["shards"]:
         timed("nlp", stages.nlp_shard, shard, 0)

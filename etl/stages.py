@@ -23,7 +23,8 @@ from etl import config
 from etl.clean import clean_text, clean_title
 from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
-from etl.load import article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded
+from etl.load import (article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded,
+                      table_exists)
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +243,6 @@ def _staged_mentions(rd: Path) -> pl.DataFrame:
 
 def _topic_model(wh: str) -> tuple[dict | None, int]:
     """The last fit's model row and the articles added, edited or deleted by the runs since it."""
-    from etl.load import table_exists
-
     if not table_exists(wh, "topic_models"):
         return None, 0
     model = query(wh, """SELECT m.*, r.started_at FROM topic_models m JOIN runs r USING (run_id)

@@ -768,15 +768,19 @@ def assign_topics(articles: pl.DataFrame, mentions: pl.DataFrame | None, topic_t
     idf = np.array([term_idf[t] for t in vocab])
     articles = articles.unique(subset="article_id", keep="first", maintain_order=True).sort("article_id")
     ids, tokens, _ = tokenize_articles(articles, mentions)
+    indptr, indices = [0], []
+    for toks in tokens:
+        indices.extend(col[t] for t in toks if t in col)
+        indptr.append(len(indices))
+    counts = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                           shape=(len(ids), len(vocab)))
+    counts.sum_duplicates()
+    X = _tfidf(counts, idf)  # the fit's weighting, with the IDF of the last fit
     rows: list[tuple[str, int, float]] = []
-    for aid, toks in zip(ids, tokens):
-        c = Counter(t for t in toks if t in col)
-        if not c:
-            continue
-        x = np.zeros(len(vocab))
-        for t, v in c.items():
-            x[col[t]] = (1.0 + math.log(v)) * idf[col[t]]
-        w, _ = nnls(H.T, x / np.linalg.norm(x))
+    for i, aid in enumerate(ids):
+        if X.indptr[i] == X.indptr[i + 1]:
+            continue  # none of the topics' terms
+        w, _ = nnls(H.T, X[i].toarray().ravel())
         rows.extend((a, topic_ids[j], share) for a, j, share in _article_rows(aid, w, min_weight, max_topics_per_article))
     return pl.DataFrame(rows, schema=ARTICLE_TOPICS_SCHEMA, orient="row").sort(
         ["article_id", "weight", "topic_id"], descending=[False, True, False])
