@@ -55,3 +55,14 @@ def test_workers_are_kept_between_calls_until_released():
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_parts_cover_every_text_once_and_shrink_towards_the_end():
+    texts = ["x" * (500 + (i * 37) % 4000) for i in range(334)]
+    parts = nlp_mod._shrinking_parts(texts, 2)
+    assert parts[0][0] == 0 and parts[-1][1] == len(texts)
+    assert all(a < b and b == c for (a, b), (c, _) in zip(parts, parts[1:] + [(len(texts), None)]))
+    sizes = [sum(map(len, texts[a:b])) for a, b in parts]
+    assert sizes[0] > 0.2 * sum(sizes) and max(sizes[-3:]) < 0.03 * sum(sizes)  # big first, small last
+    assert nlp_mod._shrinking_parts(texts, 1) == [(0, len(texts))]
+    assert nlp_mod._shrinking_parts(["one"], 2) == [(0, 1)]

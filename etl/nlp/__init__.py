@@ -117,7 +117,8 @@ def _chunks(ids: list[str], texts: list[str]) -> Iterator[tuple[str, tuple[str, 
             yield chunk, (aid, off)
 
 
-PARTS_PER_PROCESS = 4
+# The smallest part handed to a worker, as a fraction of the shard's text per worker (see _shrinking_parts).
+MIN_PART_FRACTION = 1 / 64
 # Docs per nlp.pipe batch. Measured on the corpus (one process): 16 -> 6.5k words per CPU-s and a
 # peak of 355 MB, 64 -> 6.3k and 745 MB; a batch's parse buffers, not the model, set the peak.
 BATCH_SIZE = 16
@@ -133,16 +134,15 @@ def annotate(
     boundaries (split_text) that are parsed as separate docs; their offsets are shifted back so that
     start_char/end_char index the full text and sentence_index continues across the chunks.
 
-    With n_process > 1 the articles are split into contiguous parts of about equal length
-    (PARTS_PER_PROCESS per worker, so a worker that finishes early takes the next part instead of
-    idling at the end), each parsed *and* reduced to rows by a forked worker (see _workers) that
+    With n_process > 1 the articles are split into contiguous parts that shrink from the first to the
+    last (_shrinking_parts), each parsed *and* reduced to rows by a forked worker (see _workers) that
     inherits the loaded model: unlike nlp.pipe(n_process=...), no Doc is serialised back and the
     extraction runs in parallel too.
     """
     load_nlp()  # loaded before forking, so workers share it copy-on-write
     ids = articles.get_column("article_id").to_list()
     texts = [t if t is not None else "" for t in articles.get_column("text").to_list()]
-    parts = _balanced_parts(texts, n_process * PARTS_PER_PROCESS if n_process > 1 else 1)
+    parts = _shrinking_parts(texts, n_process)
     if len(parts) <= 1:
         results = [_annotate_rows(ids, texts, batch_size)]
     else:
@@ -194,19 +194,27 @@ def release_workers() -> None:
         _POOL = None
 
 
-def _balanced_parts(texts: list[str], n: int) -> list[tuple[int, int]]:
-    """Contiguous [a, b) ranges of texts with about equal total length (at most n of them)."""
+def _shrinking_parts(texts: list[str], n: int) -> list[tuple[int, int]]:
+    """Contiguous [a, b) ranges of texts for n workers, largest first: each part takes 1/(2n) of the
+    text still unassigned, down to MIN_PART_FRACTION of a worker's share.
+
+    The workers take parts in order, so the small parts come last and fill in whoever finishes
+    first. Measured on 334-article shards of the corpus (2 workers, ~2 x 9 s each): 8 equal parts
+    left 0.15-0.8 CPU-s idle per shard at the end, these parts 0.07-0.09 CPU-s.
+    """
     if n <= 1 or len(texts) < 2:
         return [(0, len(texts))]
-    total = sum(len(t) for t in texts) or 1
-    bounds, acc, k = [0], 0, 1
-    for i, t in enumerate(texts):
+    remaining = sum(len(t) for t in texts)
+    floor = remaining / n * MIN_PART_FRACTION
+    bounds, acc, target = [0], 0, max(remaining / (2 * n), floor)
+    for i, t in enumerate(texts[:-1]):
         acc += len(t)
-        if k < n and acc >= total * k / n and i + 1 < len(texts):
+        if acc >= target:
             bounds.append(i + 1)
-            k += 1
+            remaining -= acc
+            acc, target = 0, max(remaining / (2 * n), floor)
     bounds.append(len(texts))
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return list(zip(bounds, bounds[1:]))
 
 
 def _annotate_rows(ids: list[str], texts: list[str], batch_size: int) -> tuple[dict[str, list], dict[str, list]]:
