@@ -82,23 +82,18 @@ class _Cluster:
         self.full = False  # has a multi-word person name
 
 
-def _label_weights(text: str, key: str, label: str) -> Counter[str]:
-    """Votes of one mention: the predicted label, adjusted by cheap evidence of personhood."""
-    v: Counter[str] = Counter()
+def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
+    """The vote of one mention: the predicted label, adjusted by cheap evidence of personhood."""
     words = key.split()
     first = text.split()[0].lower().rstrip(".") if text else ""
     if first in HONORIFICS or first + "." in HONORIFICS:
         if first in MALE_TITLES or first in FEMALE_TITLES or first in ("dr", "prof", "president", "senator"):
-            v["PERSON"] += 3.0
-            return v
+            return "PERSON", 3.0
     if len(words) >= 2 and words[0].lower() in GIVEN_NAMES and label in ("ORG", "PERSON", "GPE", "NORP"):
-        v["PERSON"] += 2.0
-        return v
+        return "PERSON", 2.0
     if label == "ORG" and len(words) == 1 and not key.isupper() and key[:1].isupper():
-        v["ORG"] += 0.5  # the small model often calls an unknown surname ORG
-        return v
-    v[label] += 1.0
-    return v
+        return "ORG", 0.5  # the small model often calls an unknown surname ORG
+    return label, 1.0
 
 
 def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _Cluster]:
@@ -125,7 +120,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             by_key[nk] = c
         c.keys[key] += 1
         c.n += 1
-        c.votes.update(_label_weights(text, key, label))
+        vote, weight = _label_vote(text, key, label)
+        c.votes[vote] += weight
     # merge surnames / given names into the full name, acronyms into their expansion
     full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
     org_by_first: dict[str, list[_Cluster]] = defaultdict(list)
