@@ -275,8 +275,13 @@ def normalize_entity_name(name: str) -> str | None:
 
 def _clean_text(text: str) -> str:
     text = html.unescape(text or "")
-    text = _TAG_RE.sub(" ", text)
-    return _URL_RE.sub(" ", text)
+    # the substring checks skip the regex scans on the texts they cannot match (most of them):
+    # 0.14 -> 0.01 s for the 1x corpus
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "://" in text or "www." in text or "@" in text:
+        text = _URL_RE.sub(" ", text)
+    return text
 
 
 def _strip_possessive(w: str) -> str:
