@@ -66,3 +66,4 @@ def test_parts_cover_every_text_once_and_shrink_towards_the_end():
     assert sizes[0] > 0.2 * sum(sizes) and max(sizes[-3:]) < 0.03 * sum(sizes)  # big first, small last
     assert nlp_mod._shrinking_parts(texts, 1) == [(0, len(texts))]
     assert nlp_mod._shrinking_parts(["one"], 2) == [(0, 1)]
+    assert nlp_mod._shrinking_parts(["", ""], 2) == [(0, 2)]
