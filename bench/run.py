@@ -29,6 +29,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,9 +231,7 @@ def run_s(m: dict) -> float:
 
 
 def median(values: list[float]) -> float:
-    v = sorted(values)
-    mid = len(v) // 2
-    return round(v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2, 3)
+    return round(statistics.median(values), 3)
 
 
 def overhead_pair(words: int, full: dict, base: dict) -> dict:
@@ -517,6 +516,8 @@ def _worker_stages(spec: dict) -> dict:
 def machine_info() -> dict:
     from importlib import metadata
 
+    from etl.parallel import cores
+
     cpu = platform.processor()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -546,7 +547,7 @@ def machine_info() -> dict:
 
     return {
         "cpu_model": cpu, "cores_logical": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores_usable": cores(),
         "ram_gb": round(ram / 2**30, 1), "python": platform.python_version(), "platform": platform.platform(),
         "packages": versions, "git_commit": git("rev-parse", "HEAD"),
         "git_dirty_files": len((git("status", "--porcelain") or "").splitlines()),
@@ -770,15 +771,14 @@ class Bench:
     def _expected_processes(self, texts: Path) -> int:
         """etl.stages.nlp_shard's rule, for when the log did not say."""
         import polars as pl
-        from etl import config
+        from etl import config, stages
 
         df = pl.read_parquet(texts)
         if df.is_empty():
             return 1
         n = -(-df.height // config.SHARD_SIZE)
         size = -(-df.height // n)
-        words = int(df.head(size)["text"].str.split(" ").list.len().sum() or 0)
-        return 2 if words > 40_000 and (os.cpu_count() or 1) > 1 else 1
+        return stages.nlp_processes(int(df.head(size)["text"].str.split(" ").list.len().sum() or 0))
 
     def finish(self, partial: bool) -> None:
         sizes = [s for s in self.sizes if str(s) in self.result["sizes"] and "one_edit" in self.result["sizes"][str(s)]]

@@ -23,6 +23,7 @@ from etl import config
 from etl.clean import clean_text, clean_title
 from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
+from etl.parallel import cores
 from etl.load import (article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded,
                       table_exists)
 
@@ -172,6 +173,12 @@ def _write_shards(todo: pl.DataFrame, run_dir: Path, shard_size: int) -> list[st
                        run_dir / "nlp" / f"shard_{i:04d}.parquet")) for i in range(n)]
 
 
+def nlp_processes(words: int) -> int:
+    """spaCy processes for a shard of this many words: 2 on a multi-core machine once the shard is big
+    enough to pay for the fork, else 1."""
+    return 2 if words > 40_000 and cores() > 1 else 1
+
+
 def nlp_shard(shard_path: str, n_process: int = 0) -> dict:
     """spaCy over one shard; outputs are reused when a retried task finds them complete."""
     from etl.nlp import annotate
@@ -182,7 +189,7 @@ def nlp_shard(shard_path: str, n_process: int = 0) -> dict:
         return {"shard": shard_path, "reused": True}
     articles = pl.read_parquet(shard)
     words = int(articles["text"].str.split(" ").list.len().sum() or 0)
-    procs = n_process or (2 if words > 40_000 and (os.cpu_count() or 1) > 1 else 1)
+    procs = n_process or nlp_processes(words)
     t0 = time.perf_counter()
     mentions, quotes = annotate(articles, n_process=procs)
     config.pause_point("nlp")
