@@ -120,7 +120,10 @@ def predict(docs: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
     return mw, ents, quotes
 
 
-def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: bool = False) -> dict:
+def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: bool = False,
+          ids: list[str] | None = None) -> dict:
+    """Figures for docs; ids are their article ids in mw/quotes (default: their positions)."""
+    ids = ids if ids is not None else [str(i) for i in range(len(docs))]
     q_by_doc = defaultdict(list)
     for row in quotes.sort("article_id", "start_char").iter_rows(named=True):
         q_by_doc[row["article_id"]].append(row)
@@ -137,8 +140,7 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
     ent_n = ent_ok = 0
     ent_docs = 0
     errors = []
-    for di, d in enumerate(docs):
-        aid = str(di)
+    for aid, d in zip(ids, docs):
         gq = d.get("quotes") or []
         pq = q_by_doc.get(aid, [])
         gw = [words(q.get("text", "")) for q in gq]
@@ -240,33 +242,31 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
     return {"quotes": qres, "entities": eres, "docs": len(docs), "_errors": errors}
 
 
-def run_eval(gold_path: Path, *, limit: int | None = None, per_doc: bool = False) -> dict:
+def run_eval(gold_path: Path, *, limit: int | None = None, per_doc: bool = False, split: str | None = None) -> dict:
+    """Score the whole file and, when its records carry a `split` (tune/check), each split apart."""
     docs = load_gold(Path(gold_path), limit)
+    if split is not None:
+        docs = [d for d in docs if d.get("split") == split]
     t0 = time.perf_counter()
     mw, _ents, quotes = predict(docs)
     elapsed = time.perf_counter() - t0
     res = score(docs, mw, quotes, per_doc=per_doc)
+    splits = sorted({d["split"] for d in docs if d.get("split")})
+    if len(splits) > 1:
+        res["splits"] = {}
+        for name in splits:
+            idx = [i for i, d in enumerate(docs) if d.get("split") == name]
+            part = score([docs[i] for i in idx], mw, quotes, ids=[str(i) for i in idx])
+            part.pop("_errors")
+            res["splits"][name] = {**part, "docs": len(idx)}
     n_words = sum(len((d.get("text") or "").split()) for d in docs)
     res["speed"] = {"seconds": round(elapsed, 2), "words": n_words, "words_per_second": round(n_words / elapsed) if elapsed else None}
     return res
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="news-etl eval", description="Score quotes and entities against gold JSONL.")
-    ap.add_argument("--gold", required=True, type=Path, help="gold JSONL file (shared/gold/README.md format)")
-    ap.add_argument("--per-doc", action="store_true", help="print per-document figures")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
-    ap.add_argument("--errors", action="store_true", help="print the error list (missed/spurious/speaker)")
-    args = ap.parse_args(argv)
-    if not args.gold.exists():
-        print(f"gold file not found: {args.gold}", file=sys.stderr)
-        return 2
-    res = run_eval(args.gold, limit=args.limit, per_doc=args.per_doc)
-    errors = res.pop("_errors")
-    if args.errors:
-        for e in errors:
-            print("ERR", *e, sep=" | ")
+def _print_figures(title: str, res: dict) -> None:
     q, e = res["quotes"], res["entities"]
+    print(f"== {title}")
     print(
         f"quotes   all      P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f} "
         f"speaker {q['speaker_accuracy']:.3f} (gold {q['n_gold']}, pred {q['n_pred']}, matched {q['n_matched']})"
@@ -280,10 +280,43 @@ def main(argv: list[str] | None = None) -> int:
             f"quotes   {k:<8} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} "
             f"speaker {sa} (gold {s['n_gold']}, pred {s['n_pred']})"
         )
-    print(
-        f"entities          P {e['precision']:.3f} R {e['recall']:.3f} F1 {e['f1']:.3f} "
-        f"canonical {e['canonical_accuracy']:.3f} (gold entities {e['n_gold_entities']})"
-    )
+    if e["n_gold_entities"]:
+        print(
+            f"entities          P {e['precision']:.3f} R {e['recall']:.3f} F1 {e['f1']:.3f} "
+            f"canonical {e['canonical_accuracy']:.3f} (gold entities {e['n_gold_entities']})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="news-etl eval", description="Score quotes and entities against gold JSONL.")
+    ap.add_argument("--gold", required=True, type=Path, help="gold JSONL file (shared/gold/README.md format)")
+    ap.add_argument("--per-doc", action="store_true", help="print per-document figures")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
+    ap.add_argument("--errors", action="store_true",
+                    help="list errors per document: missed, spurious, wrong speaker (predicted vs gold), entities;"
+                         " never for the `check` split unless --split check is given")
+    ap.add_argument("--split", default=None, help="only the documents of this split (tune, check)")
+    args = ap.parse_args(argv)
+    if not args.gold.exists():
+        print(f"gold file not found: {args.gold}", file=sys.stderr)
+        return 2
+    res = run_eval(args.gold, limit=args.limit, per_doc=args.per_doc, split=args.split)
+    errors = res.pop("_errors")
+    if args.errors:
+        check = {d.get("doc_id") for d in load_gold(args.gold, args.limit) if d.get("split") == "check"}
+        if check and args.split != "check":
+            print(f"(errors of the {len(check)} `check` documents are not listed: that split is only scored)")
+        last_doc = None
+        for e in errors:
+            if e[1] in check and args.split != "check":
+                continue
+            if e[1] != last_doc:
+                print(f"== {e[1]}")
+                last_doc = e[1]
+            print("ERR", e[0], *e[2:], sep=" | ")
+    _print_figures("all", res)
+    for name, part in (res.get("splits") or {}).items():
+        _print_figures(f"{name} ({part['docs']} docs)", part)
     print(f"speed    {res['speed']['words_per_second']} words/s ({res['speed']['words']} words, {res['speed']['seconds']} s)")
     print(json.dumps(res))
     return 0
