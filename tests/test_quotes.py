@@ -115,12 +115,23 @@ def test_split_quote_and_scare_quotes():
     _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
     texts = q.get_column("text").to_list()
     assert not any(t == "miracle" for t in texts)  # scare quote, no reporting verb
-    direct = q.filter(pl.col("kind") == "direct").to_dicts()
-    assert len(direct) == 1  # the quote split around its attribution is one quote
-    assert direct[0]["text"].startswith("We had a very good year") and direct[0]["text"].endswith("even better.")
-    assert direct[0]["speaker_text"] == "Mr Smith"
+    direct = q.filter(pl.col("kind") == "direct").sort("start_char").to_dicts()
+    # the quote split around its attribution is two quotes, never one span over the narrative
+    assert [d["text"] for d in direct] == ["We had a very good year,", "Next year will be even better."]
+    assert [d["speaker_text"] for d in direct] == ["Mr Smith", "Mr Smith"]
     ind = q.filter(pl.col("kind") == "indirect").get_column("text").to_list()
     assert "the results were strong" in ind
+
+
+def test_mixed_quote_is_one_quote_per_reported_clause():
+    text = ('Transport officials said on Monday the plan was "unworkable" and would be dropped next year.\n\n'
+            'Jane Roe said the deal was "a very good one for everybody".')
+    _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    rows = q.sort("start_char").select("text", "kind").rows()
+    # no indirect "the plan was" beside the fragment: one mixed quote per clause
+    assert [k for _, k in rows] == ["mixed", "mixed"], rows
+    assert rows[0][0] == "unworkable"  # the clause is 8 words to 1 quoted: the marked words are the quote
+    assert rows[1][0] == 'the deal was "a very good one for everybody"'  # mostly quoted: the clause, both marks
 
 
 def test_two_processes_give_identical_output():
