@@ -181,10 +181,9 @@ def _cluster_name_label(c: _Cluster) -> tuple[str, str]:
         return c.fixed
     label = c.votes.most_common(1)[0][0] if c.votes else "ORG"
     keys = list(c.keys.items())
-    if label == "PERSON":
-        name = max(keys, key=lambda kv: (len(kv[0].split()), kv[1], len(kv[0])))[0]
-    else:
-        name = max(keys, key=lambda kv: (kv[1], len(kv[0])))[0]
+    # The fullest form names the entity ("British Airways" over "BA", "Continental Airlines" over
+    # "Continental"): a cluster's keys are variants of one name (same form, surname, acronym, first word).
+    name = max(keys, key=lambda kv: (len(kv[0].split()), kv[1], len(kv[0])))[0]
     return name, label
 
 
