@@ -122,6 +122,12 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         c.n += 1
         vote, weight = _label_vote(text, key, label)
         c.votes[vote] += weight
+    # "Sundar Katwala" tagged FAC, then "Mr Katwala": a title on the surname makes the full name a person
+    titled = {nk for nk, c in by_key.items() if " " not in nk and c.votes.get("PERSON", 0) >= 3.0}
+    for nk, c in by_key.items():
+        words = nk.split()
+        if len(words) >= 2 and c.fixed is None and words[-1] in titled and words[0] not in _STOP_INITIALS:
+            c.votes["PERSON"] += 3.0
     # merge surnames / given names into the full name, acronyms into their expansion
     full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
     org_by_first: dict[str, list[_Cluster]] = defaultdict(list)

@@ -20,6 +20,8 @@ HONORIFICS = frozenset(
     mayor sheikh ayatollah cardinal archbishop bishop rev rev. reverend gen. gen general
     col. colonel capt. captain sgt. sergeant lt. lieutenant coach""".split()
 )
+# Titles that only people take ("Mr", not "President Bush Library" or "King's College").
+PERSONAL_TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. sir dame prof prof. professor".split())
 # Words of longer titles/roles stripped from the start of a PERSON mention
 # ("Secretary of State Rex Tillerson" -> "Rex Tillerson").
 TITLE_WORDS = HONORIFICS | frozenset(
@@ -118,6 +120,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
             e -= 1
         if s >= e:
             continue
+        if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].lower_ in PERSONAL_TITLES and doc[s - 1].text[:1].isupper():
+            label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
         if label == "PERSON" and e - s >= 2:
             # strip a leading (multi-word) title from a name; keep a one-word honorific before a bare surname
             k = s

@@ -495,6 +495,9 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
 
 
 _PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
+_AGE_NOUN = re.compile(r"\b\d+-year-old$")
+# Roles whose holder the article seldom names: left as the role, never guessed from salience.
+UNNAMED_ROLES = frozenset("spokesman spokeswoman spokesperson representative source aide insider".split())
 
 
 def _last_listed(ix: _DocIndex, m: Mention) -> Mention:
@@ -564,15 +567,23 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
                 am = ix.ment_by_tok.get(t.i)
                 if am is not None and ix.label_of(am) == "PERSON":
                     return phrase, _last_listed(ix, am)
-    definite = any(c.lower_ in ("the", "this", "that") for c in subj.children if c.dep_ == "det")
-    has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub)
+    # a definite description: 'the minister', 'this firm', 'the group's general secretary'
+    definite = any(
+        c.dep_ == "det" and c.lower_ in ("the", "this", "that") or c.dep_ == "poss" and c.tag_ != "PRP$"
+        for c in subj.children
+    )
+    # names inside the phrase itself, not in its modifiers ('The MP for Ealing North')
+    modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
+    has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub if t.i not in modifiers)
     nl = _noun_lemma(subj)
     if definite and not has_ment and subj.tag_.startswith("NN"):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
         ante = _same_head_antecedent(ix, subj)
         if ante is not None:
             return ante
-        if nl in PERSON_ROLE_NOUNS or nl.endswith("-old") or nl.endswith("er") and nl not in ORG_NOUNS:
+        if nl in UNNAMED_ROLES:
+            return phrase, None  # 'the band's spokesman' is seldom the person the article names
+        if nl in PERSON_ROLE_NOUNS or _AGE_NOUN.search(phrase) or nl.endswith("er") and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
