@@ -157,8 +157,50 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                 tok_end=e,
             )
         )
+    out = _propagate(doc, out, starts)
     _link_acronyms(doc.text, out)
     return out
+
+
+def _propagate(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """A person or organisation the model tagged somewhere is the same name where it missed it
+    ('Marat Safin' ... 'Safin admitted ...'): exact token matches of tagged names, and the surname of a
+    tagged full name, on proper-noun tokens outside other entities and outside longer proper names."""
+    forms: dict[str, dict[tuple[str, ...], str]] = {}  # first token -> {token texts: label}
+    for m in mentions:
+        if m.label not in ("PERSON", "ORG"):
+            continue
+        toks = tuple(t.text for t in doc[m.tok_start : m.tok_end] if t.lower_ not in HONORIFICS)
+        if not toks or len("".join(toks)) < 3:
+            continue
+        forms.setdefault(toks[0], {}).setdefault(toks, m.label)
+        if m.label == "PERSON" and len(toks) >= 2 and len(toks[-1]) >= 3 and toks[-1][:1].isupper():
+            forms.setdefault(toks[-1], {}).setdefault(toks[-1:], "PERSON")
+    if not forms:
+        return mentions
+    taken = bytearray(len(doc))
+    for m in mentions:
+        taken[m.tok_start : m.tok_end] = b"\x01" * (m.tok_end - m.tok_start)
+    proper = ("NNP", "NNPS")
+    added = []
+    for i, t in enumerate(doc):
+        cands = forms.get(t.text)
+        if cands is None or taken[i] or t.tag_ not in proper or t.ent_type_:
+            continue
+        for toks, label in sorted(cands.items(), key=lambda kv: -len(kv[0])):
+            j = i + len(toks)
+            if j > len(doc) or tuple(x.text for x in doc[i:j]) != toks or any(taken[i:j]) or any(x.ent_type_ for x in doc[i:j]):
+                continue
+            s = i - 1 if i > 0 and doc[i - 1].lower_ in HONORIFICS and label == "PERSON" else i
+            if (s == i and i > 0 and doc[i - 1].tag_ in proper) or (j < len(doc) and doc[j].tag_ in proper):
+                break  # part of a longer name ('Safin Foundation')
+            span = doc[s:j]
+            added.append(Mention(text=span.text, label=label, start_char=span.start_char, end_char=span.end_char,
+                                 sentence_index=sentence_index(starts, span.start_char),
+                                 key=normalise_key(span.text, label), tok_start=s, tok_end=j))
+            taken[s:j] = b"\x01" * (j - s)
+            break
+    return sorted(mentions + added, key=lambda m: m.tok_start) if added else mentions
 
 
 def _link_acronyms(text: str, mentions: list[Mention]) -> None:
