@@ -615,6 +615,25 @@ def _window_tokens(ix: _DocIndex, a_tok: int, b_tok: int) -> range:
     return range(start, end)
 
 
+def _attributes_back(ix: _DocIndex, b_tok: int, close: int, cue_i: int) -> bool:
+    """A cue after the quote attributes it only in the quote's own sentence ('"...," Roe said') or in a
+    sentence that starts right at the closing mark ('"Is it?" Roe asked'); after a new sentence has
+    begun ('..." Later, Roe said ...') it is another statement's."""
+    s_end = ix.sent_of(max(b_tok - 1, 0))
+    s_cue = ix.sent_of(cue_i)
+    if s_cue <= s_end:
+        return True
+    sent = ix.sents[s_cue]
+    cue = ix.doc[cue_i]
+    return (
+        s_cue == s_end + 1
+        and not any(ch.isalnum() for ch in ix.text[close : sent.start_char])
+        and cue_i - sent.start < 6
+        and not any(c.dep_ in ("ccomp", "xcomp") for c in cue.children)
+        and not any(ix.quote_tok[t.i] or t.text in ALL_MARKS for t in sent)  # not a quote's own sentence
+    )
+
+
 def _ends_with_attribution(ix: _DocIndex, sent) -> bool:
     """'The plan may fail, Jones said. "We have no money."': a sentence without quotation marks that
     ends with its subject and reporting verb attributes the quote that follows it in the paragraph."""
@@ -759,7 +778,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 dist = om - t.idx
             else:
                 dist = t.idx - max(cm, ce)
-                if dist < 0:
+                if dist < 0 or not _attributes_back(ix, b_tok, max(cm, ce), i):
                     continue
             # a cue governing the quote (mixed: 'said he wanted "..."') is preferred, the closest one
             # first ('Asked whether it is "realistic," voters said yes': the question's)
