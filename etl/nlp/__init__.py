@@ -18,7 +18,7 @@ from etl.parallel import fork_executor
 from .canonical import _doc_clusters, _cluster_name_label, canonicalise, link_speakers, load_alias_table
 from .entities import doc_mentions
 from .model import CHUNK_CHARS, load_nlp
-from .quotes import extract_quotes
+from .quotes import extract_quotes, speaker_names
 
 __all__ = ["annotate", "canonicalise", "link_speakers", "load_nlp", "release_workers", "MENTION_SCHEMA", "QUOTE_SCHEMA"]
 
@@ -61,7 +61,7 @@ def annotate_doc(doc) -> tuple[list, list, int]:
     """(mentions, quotes, number of sentences) of one parsed doc, offsets relative to the doc."""
     sents = list(doc.sents)
     starts = [s.start_char for s in sents]
-    ments = doc_mentions(doc, starts)
+    ments = speaker_names(doc, doc_mentions(doc, starts), starts)
     labels = _doc_labels(ments)
     quotes = extract_quotes(doc, ments, labels, sents)
     return ments, quotes, len(starts)

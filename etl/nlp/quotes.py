@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
-from .entities import HONORIFICS, Mention
+from .entities import HONORIFICS, TITLE_WORDS, Mention, normalise_key, sentence_index
 from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -736,6 +736,33 @@ def _depth_below(t: Token, anc: Token) -> int | None:
         if a.i == anc.i:
             return d
     return None
+
+
+def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """Mentions plus the untagged names that speak: the subject of a reporting verb written as a name of
+    two or more capitalised words ('Parul Jain, deputy chief economist at Nomura, said') is a person,
+    so that the quote links to an entity and a later "she" can refer to her."""
+    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    added = []
+    for v in doc:
+        if not _is_cue(v):
+            continue
+        for subj in v.children:
+            if subj.dep_ != "nsubj" or subj.tag_ != "NNP" or subj.i in taken or subj.ent_type_:
+                continue
+            a = subj.i
+            while a - 1 >= 0 and doc[a - 1].tag_ == "NNP" and doc[a - 1].dep_ == "compound" and doc[a - 1].head.i == subj.i:
+                a -= 1
+            while a < subj.i and doc[a].lower_ in TITLE_WORDS:
+                a += 1
+            span = doc[a : subj.i + 1]
+            if len(span) < 2 or any(t.i in taken or t.ent_type_ or not t.text[:1].isupper() or not t.is_alpha for t in span):
+                continue
+            added.append(Mention(text=span.text, label="PERSON", start_char=span.start_char, end_char=span.end_char,
+                                 sentence_index=sentence_index(starts, span.start_char),
+                                 key=normalise_key(span.text, "PERSON"), tok_start=span.start, tok_end=span.end))
+            taken.update(range(span.start, span.end))
+    return sorted(mentions + added, key=lambda m: m.tok_start) if added else mentions
 
 
 def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None) -> list[Quote]:
