@@ -842,7 +842,9 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
     indirect += _label_lines(ix, indirect)
     # speakers, in document order (earlier speakers are salient antecedents for later pronouns)
     last_marked: Quote | None = None
+    last_attr: Quote | None = None  # the latest quote with a speaker, of any kind
     for q in sorted(quotes + indirect, key=lambda q: (q.extra.get("cue_pos", q.start) if q.kind == "indirect" else q.start)):
+        source: Quote | None = None  # a quote whose speaker this one continues
         if q.cue_i is not None:
             subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
@@ -851,19 +853,23 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
                     ix.speakers.append((q.start, sm))
+            elif q.kind != "indirect" and _subjectless(ix.doc[q.cue_i]):
+                source = last_attr  # 'Ms Jowell insisted: "..." And continued: "..."'
         elif "label" in q.extra:
             ls, le, lm = q.extra["label"]
             q.speaker_text, q.speaker_start, q.speaker_end = ix.text[ls:le], ls, le
             if lm is not None:
                 ix.speakers.append((q.start, lm))
         elif q.extra.get("inherit") and last_marked is not None:
-            q.speaker_text, q.speaker_start, q.speaker_end = (
-                last_marked.speaker_text,
-                last_marked.speaker_start,
-                last_marked.speaker_end,
-            )
+            source = last_marked
+        elif q.kind == "direct":
+            source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
+        if source is not None and source.speaker_text and _continues(text, source, q):
+            q.speaker_text, q.speaker_start, q.speaker_end = source.speaker_text, source.speaker_start, source.speaker_end
         if q.kind != "indirect":
             last_marked = q
+        if q.speaker_text:
+            last_attr = q
     # A quote split around its attribution ('"A," she said. "B."') stays two quotes, both hers.
     quotes = _extend_mixed_all(ix, quotes)
     marked = [(q.start, q.end) for q in quotes]
@@ -947,6 +953,19 @@ def _extend_mixed_all(ix: _DocIndex, quotes: list[Quote]) -> list[Quote]:
             for q in qs[1:]:
                 drop.add(id(q))
     return [q for q in quotes if id(q) not in drop]
+
+
+def _subjectless(v: Token) -> bool:
+    """A finite reporting verb written without a subject ('And continued: "..."'), not a passive."""
+    return v.tag_ in ("VBD", "VBZ", "VBP") and not any(
+        c.dep_ in ("nsubj", "nsubjpass", "auxpass", "expl") for c in v.children)
+
+
+def _continues(text: str, source: Quote, q: Quote) -> bool:
+    """q follows source closely: no more than one paragraph break and 300 characters between them."""
+    end = max(source.end, source.mark_close)
+    gap = text[end : q.start] if end <= q.start else ""
+    return 0 < q.start - end < 300 and gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1
 
 
 def _near_previous(text: str, prev: Quote, om: int) -> bool:
