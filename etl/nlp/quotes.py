@@ -530,6 +530,13 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         return subj.text, _resolve(ix, subj.i, "PERSON", g)
     if low in ("it",):
         return subj.text, _resolve(ix, subj.i, "ORG")
+    if low == "they":
+        # 'The Tories say ... They claim ...': a group that was a recent sentence's subject
+        m = _resolve(ix, subj.i, "ORG")
+        if m is not None and ix.label_of(m) in ("ORG", "NORP") and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 \
+                and ix.doc[m.tok_end - 1].dep_ in ("nsubj", "nsubjpass"):
+            return subj.text, m
+        return subj.text, None
     if subj.tag_ in ("PRP", "PRP$", "WP", "EX"):
         return subj.text, None
     m = ix.ment_by_tok.get(subj.i)
