@@ -125,3 +125,34 @@ def test_link_speakers(seed):
     assert lq.height == q.height and "speaker_entity_id" in lq.columns
     r = lq.filter(pl.col("text") == "Damascus had given up its chemical weapons stocks").row(0, named=True)
     assert r["speaker_entity_id"] == next(iter(_ids(mw, ["Vladimir Putin"])))
+
+
+def _mentions(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """(article_id, text, label) rows as annotate() would give them."""
+    return pl.DataFrame(
+        {
+            "article_id": [a for a, _, _ in rows], "text": [t for _, t, _ in rows], "label": [lab for _, _, lab in rows],
+            "start_char": list(range(len(rows))), "end_char": list(range(1, len(rows) + 1)),
+            "sentence_index": [0] * len(rows), "key": [t for _, t, _ in rows],
+        },
+        schema={"article_id": pl.String, "text": pl.String, "label": pl.String, "start_char": pl.Int64,
+                "end_char": pl.Int64, "sentence_index": pl.Int64, "key": pl.String},
+    )
+
+
+def test_label_is_voted_across_the_batch():
+    """A name the model tags ORG in most articles and PERSON in one is one ORG entity everywhere."""
+    m = _mentions([("a", "Yukos", "ORG"), ("b", "Yukos", "ORG"), ("c", "Yukos", "ORG"), ("d", "Yukos", "PERSON"),
+                   ("e", "Jordan", "GPE"), ("f", "Jordan", "PERSON")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    yukos = mw.filter(pl.col("text") == "Yukos")
+    assert yukos.get_column("entity_id").n_unique() == 1 and set(yukos.get_column("label")) == {"ORG"}
+    # no clear majority: a country and a person stay apart
+    assert mw.filter(pl.col("text") == "Jordan").get_column("entity_id").n_unique() == 2
+
+
+def test_fullest_form_names_an_organisation():
+    m = _mentions([("a", "British Airways", "ORG"), ("a", "BA", "ORG"), ("a", "BA", "ORG"), ("a", "BA", "ORG")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    assert mw.get_column("entity_id").n_unique() == 1
+    assert ents.get_column("name").to_list() == ["British Airways"]

@@ -193,6 +193,27 @@ def _cluster_name_label(c: _Cluster) -> tuple[str, str]:
     return name, label
 
 
+def _batch_labels(clusters: list[_Cluster], cinfo: dict[int, tuple[str, str]]) -> dict[tuple[str, int], str]:
+    """Label votes across the batch: one name is one kind of thing. A name tagged ORG in most articles and
+    PERSON or GPE in one ('Yukos', 'Anderlecht') takes the label with at least twice the votes of the
+    article's own, so its mentions join one entity. Returns (norm name, cluster id) -> new label."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in clusters:
+        if c.fixed is None:
+            name, label = cinfo[id(c)]
+            votes[norm(name)][label] += 1  # articles, not mentions: one article repeating a tag is one vote
+    out = {}
+    for c in clusters:
+        name, label = cinfo[id(c)]
+        v = votes.get(norm(name))
+        if c.fixed is not None or v is None or len(v) < 2:
+            continue
+        best, n = v.most_common(1)[0]
+        if best != label and n >= 2 * v[label]:
+            out[(norm(name), id(c))] = best
+    return out
+
+
 def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """See module docs: returns (mentions_with_ids, entities, aliases)."""
     alias_table = load_alias_table()
@@ -235,7 +256,11 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
     batch_last: dict[tuple[str, str], set[str]] = defaultdict(set)
     cinfo: dict[int, tuple[str, str]] = {}
     for c in doc_clusters:
-        name, label = _cluster_name_label(c)
+        cinfo[id(c)] = _cluster_name_label(c)
+    majority = _batch_labels(doc_clusters, cinfo)
+    for c in doc_clusters:
+        name, label = cinfo[id(c)]
+        label = majority.get((norm(name), id(c)), label)
         c.name = name
         cinfo[id(c)] = (name, label)
         if coarse(label) == "PERSON" and len(norm(name).split()) >= 2:
