@@ -531,10 +531,11 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     if low in ("it",):
         return subj.text, _resolve(ix, subj.i, "ORG")
     if low == "they":
-        # 'The Tories say ... They claim ...': a group that was a recent sentence's subject
+        # 'The Tories say ... They claim ...': a group (plural or a NORP) that was a recent sentence's subject
         m = _resolve(ix, subj.i, "ORG")
-        if m is not None and ix.label_of(m) in ("ORG", "NORP") and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 \
-                and ix.doc[m.tok_end - 1].dep_ in ("nsubj", "nsubjpass"):
+        head = ix.doc[m.tok_end - 1] if m is not None else None
+        if head is not None and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 and head.dep_ in ("nsubj", "nsubjpass") \
+                and (ix.label_of(m) == "NORP" or ix.label_of(m) == "ORG" and head.tag_ in ("NNPS", "NNS")):
             return subj.text, m
         return subj.text, None
     if subj.tag_ in ("PRP", "PRP$", "WP", "EX"):
@@ -583,7 +584,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
     has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub if t.i not in modifiers)
     nl = _noun_lemma(subj)
-    if definite and not has_ment and subj.tag_.startswith("NN"):
+    if definite and not has_ment and (subj.tag_.startswith("NN") or _AGE_NOUN.search(phrase)):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
         ante = _same_head_antecedent(ix, subj)
         if ante is not None:
