@@ -156,3 +156,15 @@ def test_fullest_form_names_an_organisation():
     mw, ents, _ = canonicalise(m, EMPTY)
     assert mw.get_column("entity_id").n_unique() == 1
     assert ents.get_column("name").to_list() == ["British Airways"]
+
+
+def test_first_name_and_bracketed_acronym_join_the_full_name():
+    text = ("The Royal National Institute for Deaf People (RNID) wants cheaper calls, said bassist Mike Mills. "
+            "The RNID says the service is too dear. Mike said the band agreed.")
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    rnid = set(mw.filter(pl.col("text").is_in(["RNID", "Royal National Institute for Deaf People"])).get_column("entity_id"))
+    assert len(rnid) == 1 and names[rnid.pop()] == "Royal National Institute for Deaf People"
+    mike = set(mw.filter(pl.col("text").is_in(["Mike", "Mike Mills"])).get_column("entity_id"))
+    assert len(mike) == 1 and names[mike.pop()] == "Mike Mills"

@@ -130,6 +130,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             c.votes["PERSON"] += 3.0
     # merge surnames / given names into the full name, acronyms into their expansion
     full_by_last: dict[str, list[_Cluster]] = defaultdict(list)
+    full_by_first: dict[str, list[_Cluster]] = defaultdict(list)
     org_by_first: dict[str, list[_Cluster]] = defaultdict(list)
     acronyms: dict[str, list[_Cluster]] = defaultdict(list)
     for nk, c in list(by_key.items()):
@@ -139,6 +140,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             if lab == "PERSON":
                 c.full = True
                 full_by_last[words[-1]].append(c)
+                full_by_first[words[0]].append(c)
             if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
                 acronyms[_initials(nk)].append(c)
             if lab == "ORG":
@@ -149,8 +151,11 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         target = None
         if len(words) == 1 and c.fixed is None and not c.full:
             cands = {id(x): x for x in full_by_last.get(words[0], []) if x is not c}
+            firsts = {id(x): x for x in full_by_first.get(words[0], []) if x is not c}
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
+            elif len(firsts) == 1 and c.votes.most_common(1)[0][0] == "PERSON":
+                target = next(iter(firsts.values()))  # 'Mike' when Mike Mills is the article's only Mike
             elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
                 cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
                 if len(cands) == 1:

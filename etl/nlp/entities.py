@@ -203,17 +203,17 @@ def _propagate(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Men
     return sorted(mentions + added, key=lambda m: m.tok_start) if added else mentions
 
 
+_BRACKET_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z.&]{1,9})\)")
+
+
 def _link_acronyms(text: str, mentions: list[Mention]) -> None:
     """'UK Independence Party (UKIP)': the acronym's mentions take the expansion's key."""
     expand: dict[str, str] = {}
-    for a, b in zip(mentions, mentions[1:]):
-        if (
-            text[a.end_char : b.start_char].strip() == "("
-            and text[b.end_char : b.end_char + 1] == ")"
-            and b.text.replace(".", "").isupper()
-            and len(a.key.split()) >= 2
-        ):
-            expand[b.text] = a.key
+    for a in mentions:
+        # the bracket right after the name defines the acronym, whether or not the model tagged it
+        m = _BRACKET_ACRONYM.match(text, a.end_char)
+        if m is not None and len(a.key.split()) >= 2 and a.label != "PERSON":
+            expand[m.group(1)] = a.key
     if expand:
         for m in mentions:
             if m.text in expand:
