@@ -453,8 +453,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
                 continue
             if g == gender:
                 bonus += 1.0
-        if want == "ORG" and ix.key_count.get(m.key, 0) >= 2:
-            bonus += 1.0
+        if want == "ORG":
+            bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
         head = ix.doc[m.tok_end - 1]
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
