@@ -279,3 +279,12 @@ def test_pronoun_prefers_the_subject_of_its_own_sentence():
     )
     r = _by_text(rows, "favours the richest candidates")
     assert r["speaker_text"] == "he" and r["speaker_name"] == "Tom Brown"
+
+
+def test_speaker_text_is_a_noun_phrase_not_a_clause():
+    text = ('A US airline attendant suspended over "inappropriate images" on her blog says she has been fired.\n\n'
+            'A union leader who met the minister on Monday said the talks had failed.\n\n'
+            'A candidate for the UK Independence Party (UKIP) said the party had lost its way.')
+    _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    speakers = q.filter(pl.col("kind") == "indirect").sort("start_char").get_column("speaker_text").to_list()
+    assert speakers == ["A US airline attendant", "A union leader", "A candidate for the UK Independence Party"]

@@ -561,12 +561,26 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return doc[m.tok_start : conj_m.tok_end].text, conj_m
         return m.text, m
     # appositive / compound names inside the subject phrase ("the company's boss, John Smith")
-    sub = list(subj.subtree)
+    # the speaker is a noun phrase: its clauses ('a union leader who said ...', 'an attendant suspended
+    # over ...') and quoted words are left out, and it stops where it stops being contiguous
+    clausal = {x.i for c in subj.children if c.dep_ in ("relcl", "acl") for x in c.subtree}
+    sub = [t for t in subj.subtree if t.i not in clausal and not ix.quote_tok[t.i] and t.text not in ALL_MARKS]
     if len(sub) > 12:
         sub = [t for t in sub if abs(t.i - subj.i) <= 6]
-    phrase_start, phrase_end = sub[0].i, sub[-1].i + 1
+    keep = {t.i for t in sub}
+    phrase_start = phrase_end = subj.i
+    while phrase_start - 1 in keep:
+        phrase_start -= 1
+    while phrase_end + 1 in keep:
+        phrase_end += 1
+    phrase_end += 1
     while phrase_end > phrase_start and (doc[phrase_end - 1].is_punct):
         phrase_end -= 1
+    span = doc[phrase_start:phrase_end]
+    if "(" in span.text and ")" not in span.text[span.text.index("(") :]:
+        phrase_end = next(t.i for t in span if t.text == "(")  # 'a candidate for the UK Independence Party (UKIP'
+        while phrase_end > phrase_start and doc[phrase_end - 1].is_punct:
+            phrase_end -= 1
     phrase = doc[phrase_start:phrase_end].text
     # the appositive first: in 'Another Clinton ally, Secretary Tom Vilsack' the compound is not the speaker
     for deps in (("appos",), ("compound",)):
