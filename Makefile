@@ -9,6 +9,7 @@ TOOLS     := $(PROJECT)/.tools
 UV_VERSION := 0.13.9
 UV        := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 BIN       := $(VENV)/bin
+NODE_MODULES := $(PROJECT)/node_modules
 
 export AIRFLOW_HOME ?= $(PROJECT)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER ?= $(PROJECT)/dags
@@ -32,7 +33,16 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.synced  ## create the pinned virtualenv (uv + uv.lock), spaCy model included
+# The Data Docs' scripts, styles and fonts: npm packages pinned with their hashes in package-lock.json
+# (npm ci checks them); etl/data_docs.py copies them into each Data Docs site, nothing is fetched at run time.
+$(NODE_MODULES)/.installed: package.json package-lock.json .npmrc
+	@command -v npm >/dev/null || { echo "npm is missing: the Data Docs' scripts and styles are installed" \
+	  "from the npm registry (package-lock.json). Install Node.js 18+ with npm (Debian: apt-get install npm)," \
+	  "then run make again." >&2; exit 1; }
+	cd $(PROJECT) && npm ci
+	@touch $@
+
+install: $(VENV)/.synced $(NODE_MODULES)/.installed  ## create the pinned virtualenv (uv + uv.lock, spaCy model included) and the Data Docs assets (npm ci)
 
 run: install  ## run the nightly DAG once through Airflow over seeds/ (NEWS_ETL_INPUT, NEWS_ETL_WAREHOUSE override)
 	$(BIN)/news-etl run
@@ -53,5 +63,5 @@ bench: install  ## benchmark on a corpus folder (CORPUS=path, default ../shared/
 eval: install  ## score quotes and entities on the seed gold (GOLD=file.jsonl for another)
 	$(BIN)/news-etl eval --gold $(or $(GOLD),tests/gold/seed.jsonl)
 
-clean:  ## remove the virtualenv, Airflow home and warehouse
-	rm -rf $(VENV) $(TOOLS) $(AIRFLOW_HOME) $(PROJECT)/warehouse
+clean:  ## remove the virtualenv, node_modules, Airflow home and warehouse
+	rm -rf $(VENV) $(TOOLS) $(NODE_MODULES) $(AIRFLOW_HOME) $(PROJECT)/warehouse

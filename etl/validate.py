@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from etl import data_docs
 from etl.config import EXPECTATIONS_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -163,10 +165,12 @@ class Validator:
         return Outcome(df.filter(~mask), quarantined, len(result.results), failed)
 
     def build_docs(self) -> Path | None:
-        """Render this run's validation results as HTML; return the index page."""
+        """Render this run's validation results as HTML that opens offline; return the index page."""
         if self.docs_dir is None:
             return None
+        started = time.time_ns()
         self.ctx.build_data_docs(site_names=[DOCS_SITE])
+        data_docs.make_offline(self.docs_dir, since_ns=started)
         return self.docs_dir / "index.html"
 
 

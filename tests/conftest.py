@@ -8,12 +8,38 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import REQUIRE_SERVICES, skip_unless_required
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_ARTICLE = SEEDS / "000_0a211b190e0dde63.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+CHROMIUM = Path(os.environ.get("NEWS_ETL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright: no browser is ever downloaded. Needs
+    `apt-get install -y chromium` (skips without it unless NEWS_ETL_REQUIRE_SERVICES is set)."""
+    if not CHROMIUM.exists():
+        skip_unless_required(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if REQUIRE_SERVICES:
+            raise
+        pytest.skip("playwright is not installed (dev dependency)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 @pytest.fixture

@@ -2,46 +2,19 @@
 wait for success, check the warehouse; and a missing input folder fails at once with a clear message.
 
 Services start like `news-etl airflow` (api-server + scheduler + dag-processor, LocalExecutor,
-SQLite) in a temp AIRFLOW_HOME on a free port. Headless Debian Chromium driven by Playwright; no
-browser is ever downloaded. Needs `apt-get install -y chromium` (skips without it unless
-NEWS_ETL_REQUIRE_SERVICES is set).
+SQLite) in a temp AIRFLOW_HOME on a free port. The browser is conftest's headless Debian Chromium.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.airflow_support import airflow_services, copy_seeds, save_artifact, wait_for, warehouse_rows
-from tests.services import REQUIRE_SERVICES, skip_unless_required
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-CHROMIUM = Path(os.environ.get("NEWS_ETL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        skip_unless_required(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if REQUIRE_SERVICES:
-            raise
-        pytest.skip("playwright is not installed (dev dependency)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
