@@ -288,3 +288,11 @@ def test_speaker_text_is_a_noun_phrase_not_a_clause():
     _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
     speakers = q.filter(pl.col("kind") == "indirect").sort("start_char").get_column("speaker_text").to_list()
     assert speakers == ["A US airline attendant", "A union leader", "A candidate for the UK Independence Party"]
+
+
+def test_reported_clause_ends_before_a_fragment_another_verb_reports():
+    text = 'Senator Jane Roe said the tax plan would give money to the richest families, and called it "a gift to donors".'
+    _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    rows = q.sort("start_char").select("kind", "cue", "text").rows()
+    assert ("indirect", "said", "the tax plan would give money to the richest families") in rows, rows
+    assert any(k == "mixed" and "a gift to donors" in t for k, _, t in rows), rows

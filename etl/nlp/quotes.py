@@ -1145,8 +1145,19 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             continue
         if needs_verb and not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
             continue
-        if any(ix.quote_tok[a:b]):
-            continue  # a quoted fragment in the reported clause: the clause is one mixed quote, not two
+        qk = next((i for i in range(a, b) if ix.quote_tok[i]), None)
+        if qk is not None:
+            # a quoted fragment in the reported clause: the clause is one mixed quote, not two; but a
+            # fragment another verb reports ('said X, and called him "a liar"') ends this clause before it
+            own = [q for q in direct if q.cue_i == t.i and q.start < doc[b - 1].idx + len(doc[b - 1]) and doc[a].idx < q.end]
+            if own or qk <= t.i:
+                continue
+            frag = next((q for q in direct if q.mark_open <= doc[qk].idx < max(q.end, q.mark_close)), None)
+            b = _subj_left(doc[frag.cue_i]) if frag is not None and frag.cue_i is not None and a < frag.cue_i < qk else qk
+            while b > a and (doc[b - 1].is_punct or doc[b - 1].text in ALL_MARKS or doc[b - 1].tag_ in ("CC", "IN", "DT", "TO")):
+                b -= 1
+            if b - a < 3 or not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
+                continue
         cs, ce = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
         if t.i in used and any(q.start <= ce and cs <= q.end for q in direct):
             continue
