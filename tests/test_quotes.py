@@ -288,6 +288,8 @@ def test_speaker_text_is_a_noun_phrase_not_a_clause():
     _, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
     speakers = q.filter(pl.col("kind") == "indirect").sort("start_char").get_column("speaker_text").to_list()
     assert speakers == ["A US airline attendant", "A union leader", "A candidate for the UK Independence Party"]
+    # the quoted words inside the subject are not what "says" reports
+    assert q.filter(pl.col("text").str.contains("inappropriate images") & pl.col("speaker_text").is_not_null()).height == 0
 
 
 def test_reported_clause_ends_before_a_fragment_another_verb_reports():

@@ -760,6 +760,11 @@ def _depth_below(t: Token, anc: Token) -> int | None:
     return None
 
 
+def _in_subject_of(t: Token, v: Token) -> bool:
+    """t lies inside the subject phrase of verb v."""
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.left_edge.i <= t.i <= c.right_edge.i for c in v.children)
+
+
 def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Mentions plus the untagged names that speak: the subject of a reporting verb written as a name of
     two or more capitalised words ('Parul Jain, deputy chief economist at Nomura, said') is a person,
@@ -831,7 +836,10 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     continue
             # a cue governing the quote (mixed: 'said he wanted "..."') is preferred, the closest one
             # first ('Asked whether it is "realistic," voters said yes': the question's)
-            depth = _depth_below(doc[min(a_tok, len(doc) - 1)], t)
+            first = doc[min(a_tok, len(doc) - 1)]
+            if _in_subject_of(first, t) and any(c.dep_ == "ccomp" for c in t.children):
+                continue  # 'An attendant suspended over "inappropriate images" says she was fired': not what she says
+            depth = _depth_below(first, t)
             cands.append((depth is None, depth or 0, dist, i))
         cue_tok = doc[min(cands)[-1]] if cands else None
         kind = "direct" if (direct_start or split_cont) else "mixed"
