@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from etl import config
+from etl import config, orphans
 
 DAG_ID = "news_etl"
 DEFAULT_PORT = 8080
@@ -106,8 +106,9 @@ def set_password(home: Path, user: str, password: str) -> Path:
 
 # Writes airflow.cfg first (the `airflow` CLI does that; a bare import does not): without it every
 # component would invent its own JWT secret and the tasks' execution-API calls would be refused.
+# Then fails the runs a killed `news-etl run` left behind, before a scheduler waits on them.
 _PREPARE = """
-import sys
+import json, sys
 from airflow.configuration import write_default_airflow_configuration_if_needed
 write_default_airflow_configuration_if_needed()
 from airflow.utils import db
@@ -115,18 +116,22 @@ from airflow.models.pool import Pool
 db.initdb()
 name, slots, desc = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 Pool.create_or_update_pool(name, slots, desc, include_deferred=False)
+from etl import orphans
+print(orphans.REPORT_PREFIX + json.dumps(orphans.reap(sys.argv[4])), flush=True)
 """
 
 
-def prepare(env: dict[str, str], timeout: float = 600) -> None:
-    """Create or upgrade the metadata DB and create the one-writer pool, in one Python process
-    (each `airflow` CLI call costs seconds of imports). Idempotent."""
+def prepare(env: dict[str, str], timeout: float = 600, by: str = "news-etl airflow") -> list[str]:
+    """Create or upgrade the metadata DB, create the one-writer pool and mark orphaned runs failed
+    (etl.orphans), in one Python process (each `airflow` CLI call costs seconds of imports).
+    Idempotent. Returns one line per orphaned run it marked failed."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-c", _PREPARE, *map(str, POOL)], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", _PREPARE, *map(str, POOL), by], env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"preparing Airflow in {env['AIRFLOW_HOME']} failed:\n{proc.stdout[-3000:]}\n"
                            f"{proc.stderr[-3000:]}")
+    return orphans.report_lines(proc.stdout) or []
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,6 +345,7 @@ def wait_ready(client: ApiClient, services: Services, timeout: float = 300, dag_
 # `news-etl airflow`
 # --------------------------------------------------------------------------------------------
 
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="news-etl airflow", description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=int(os.environ.get("NEWS_ETL_AIRFLOW_PORT", DEFAULT_PORT)),
@@ -367,7 +373,7 @@ def main(argv: list[str]) -> int:
     url = f"http://{'127.0.0.1' if ns.host in ('0.0.0.0', '::') else ns.host}:{ns.port}"
     print(f"Preparing Airflow in {home} (metadata DB, pool {POOL[0]}) ...", flush=True)
     try:
-        prepare(env)
+        orphans.announce(prepare(env))
     except RuntimeError as e:
         print(e, file=sys.stderr)
         return 1
@@ -404,8 +410,13 @@ def main(argv: list[str]) -> int:
             "  Local development only. Stop with Ctrl-C.",
             "",
         ]), flush=True)
+        next_check = time.monotonic() + orphans.CHECK_EVERY_S
         while True:
             services.check_alive()
+            if time.monotonic() > next_check:  # a `news-etl run` killed meanwhile would block the schedule
+                next_check = time.monotonic() + orphans.CHECK_EVERY_S
+                if orphans.dead_markers(home):
+                    orphans.announce(orphans.reap_in_subprocess(env, "news-etl airflow"))
             time.sleep(2)
     except KeyboardInterrupt:
         print("\nStopping Airflow ...", flush=True)

@@ -33,37 +33,48 @@ def airflow_env() -> dict[str, str]:
 
 
 def _airflow(*args: str, env: dict[str, str], quiet: bool = False) -> subprocess.CompletedProcess:
+    """Run the Airflow CLI; it is killed if this process dies (see etl.orphans)."""
+    from etl.orphans import die_with_parent
+
     out = subprocess.DEVNULL if quiet else None
     return subprocess.run([str(Path(sys.executable).parent / "airflow"), *args], env=env, stdout=out,
-                          stderr=subprocess.STDOUT if quiet else None, check=False)
+                          stderr=subprocess.STDOUT if quiet else None, check=False, preexec_fn=die_with_parent())
 
 
 def prepare_airflow(env: dict[str, str]) -> None:
     """Create/upgrade the metadata DB and the one-writer pool once (the same preparation `make airflow` uses)."""
     from etl.airflow_local import prepare
+    from etl.orphans import announce
 
     marker = Path(env["AIRFLOW_HOME"]) / ".news_etl_ready"
     if marker.exists():
         return
     try:
-        prepare(env)
+        announce(prepare(env, by="news-etl run"))
     except RuntimeError as exc:
         raise SystemExit(str(exc)) from exc
     marker.write_text(datetime.now(timezone.utc).isoformat())
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    from etl import stages
+    from etl import orphans, stages
 
     env = airflow_env()
     prepare_airflow(env)
+    home = Path(env["AIRFLOW_HOME"])
+    if orphans.dead_markers(home):  # a killed `news-etl run` left its run `running`: fail it first
+        orphans.announce(orphans.reap_in_subprocess(env, "news-etl run"))
     conf = {"input_dir": str(config.input_dir(ns.input)), "warehouse": str(config.warehouse_path(ns.warehouse)),
             "full_refresh": ns.full_refresh}
     if ns.n_topics:
         conf["n_topics"] = ns.n_topics
     started = datetime.now(timezone.utc).replace(tzinfo=None)
-    args = ["dags", "test", DAG_ID, "--conf", json.dumps(conf)]
-    proc = _airflow(*args, env=env, quiet=not ns.verbose)
+    with orphans.marker(home) as owner:
+        conf[orphans.OWNER_KEY] = owner
+        proc = _airflow("dags", "test", DAG_ID, "--conf", json.dumps(conf), env=env, quiet=not ns.verbose)
+        if proc.returncode != 0:  # the Airflow process is gone: if it left its run unfinished, fail it now
+            orphans.announce(orphans.reap_in_subprocess(env, "news-etl run (its Airflow process exited with code "
+                                                 f"{proc.returncode})", (orphans.token(owner),)))
     run = _latest_run(conf["warehouse"], started)
     if proc.returncode != 0 or run is None or run["status"] != "success":
         print(f"news_etl run FAILED (airflow exit code {proc.returncode}); rerun with --verbose or see "

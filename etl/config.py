@@ -81,10 +81,14 @@ def staging_dir(warehouse: Path | str, run_id: str) -> Path:
 
 def pause_point(name: str) -> None:
     """Fault-injection hook for crash tests: with NEWS_ETL_PAUSE_AT=name the process announces itself
-    by creating the file NEWS_ETL_PAUSE_FLAG and waits here, so a test can `kill -9` it mid-stage."""
+    by creating the file NEWS_ETL_PAUSE_FLAG and waits here, so a test can `kill -9` it mid-stage, or
+    let it go on by creating the file NEWS_ETL_PAUSE_RELEASE (if set)."""
     if os.environ.get("NEWS_ETL_PAUSE_AT") != name:
         return
     import time
 
     Path(os.environ["NEWS_ETL_PAUSE_FLAG"]).write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "3600")))
+    release = os.environ.get("NEWS_ETL_PAUSE_RELEASE")
+    deadline = time.monotonic() + float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "3600"))
+    while time.monotonic() < deadline and not (release and Path(release).exists()):
+        time.sleep(0.2)

@@ -1,6 +1,7 @@
 """DAG integrity: the DagBag loads with no import errors and the DAG is wired as documented."""
 
 import os
+from datetime import timedelta
 
 import pytest
 
@@ -22,6 +23,7 @@ def test_nightly_schedule(dag):
     assert dag.timetable.expression == "0 2 * * *"
     assert dag.catchup is False
     assert dag.max_active_runs == 1
+    assert dag.dagrun_timeout == timedelta(hours=6)  # a hung run must not hold the schedule for good
 
 
 def test_params_with_defaults(dag):
