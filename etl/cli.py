@@ -57,7 +57,7 @@ def prepare_airflow(env: dict[str, str]) -> None:
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    from etl import orphans, stages
+    from etl import orphans  # not stages yet: its imports start threads, and the Airflow child is forked
 
     env = airflow_env()
     prepare_airflow(env)
@@ -73,13 +73,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
         conf[orphans.OWNER_KEY] = owner
         proc = _airflow("dags", "test", DAG_ID, "--conf", json.dumps(conf), env=env, quiet=not ns.verbose)
         if proc.returncode != 0:  # the Airflow process is gone: if it left its run unfinished, fail it now
-            orphans.announce(orphans.reap_in_subprocess(env, "news-etl run (its Airflow process exited with code "
-                                                 f"{proc.returncode})", (orphans.token(owner),)))
+            by = f"news-etl run (its Airflow process exited with code {proc.returncode})"
+            orphans.announce(orphans.reap_in_subprocess(env, by, (orphans.token(owner),)))
     run = _latest_run(conf["warehouse"], started)
     if proc.returncode != 0 or run is None or run["status"] != "success":
         print(f"news_etl run FAILED (airflow exit code {proc.returncode}); rerun with --verbose or see "
               f"{env['AIRFLOW_HOME']}/logs", file=sys.stderr)
         return 1
+    from etl import stages
+
     print(stages.summary(conf["warehouse"], run["run_id"]))
     return 0
 

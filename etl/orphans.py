@@ -149,10 +149,11 @@ def die_with_parent() -> Callable[[], None]:
 # --------------------------------------------------------------------------------------------
 
 def reason(owner: dict, by: str, owner_alive: bool = False) -> str:
-    who = (f"the `news-etl run` process that ran this run (pid {owner.get('pid')} on {owner.get('host')}, "
-           f"started {owner.get('started_at')})")
-    what = "saw its Airflow process exit" if owner_alive else "no longer exists (killed or crashed)"
-    return (f"Orphaned: {who} {what}, so nothing would ever finish it. Marked failed by {by} at "
+    who = (f"`news-etl run` that ran this run (pid {owner.get('pid')} on {owner.get('host')}, started "
+           f"{owner.get('started_at')})")
+    what = (f"the Airflow process of the {who} exited without finishing it" if owner_alive else
+            f"the {who} no longer exists (killed or crashed), so nothing would ever finish it")
+    return (f"Orphaned: {what}. Marked failed by {by} at "
             f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}. Nothing was loaded unless its "
             "load task had succeeded; run it again.")
 

@@ -5,12 +5,12 @@ other's live runs alone, even while one of them is cleaning up after a killed ru
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +44,21 @@ def test_owner_liveness_guards_against_pid_reuse_and_other_hosts():
         child.kill()
         child.wait()
     assert orphans.is_dead({**me, "boot_id": "an earlier boot"})
+
+
+def test_markers_of_dead_owners_are_found_and_a_live_ones_kept(tmp_path):
+    with orphans.marker(tmp_path) as owner:
+        (mine,) = orphans.marker_dir(tmp_path).iterdir()
+        assert json.loads(mine.read_text()) == owner
+        gone = subprocess.run([sys.executable, "-c", "from etl import orphans; import json; "
+                               "print(json.dumps(orphans.current_owner()))"], capture_output=True, text=True)
+        dead = orphans.marker_dir(tmp_path) / f"{orphans.token(json.loads(gone.stdout))}.json"
+        dead.write_text(gone.stdout)
+        assert orphans.dead_markers(tmp_path) == [dead]
+    assert not mine.exists()  # the block ended normally: the run is over
+    with pytest.raises(KeyboardInterrupt), orphans.marker(tmp_path):
+        raise KeyboardInterrupt  # interrupted: the marker stays for the next start to check
+    assert len(list(orphans.marker_dir(tmp_path).iterdir())) == 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,8 +122,8 @@ def test_killed_run_is_failed_and_the_scheduler_runs_the_next(tmp_path):
         tis = {ti["task_id"]: ti["state"] for ti in af.client.task_instances(orphan)}
 
     assert dead["state"] == "failed"
-    assert dead["note"].startswith("Orphaned: the `news-etl run` process") and f"pid {proc.pid} " in dead["note"]
-    assert "no longer exists" in dead["note"]
+    assert dead["note"].startswith(f"Orphaned: the `news-etl run` that ran this run (pid {proc.pid} ")
+    assert "no longer exists (killed or crashed)" in dead["note"]
     assert tis["plan"] == "success" and tis["nlp"] == "failed" and tis["load"] == "skipped"
     rows = dict(warehouse_rows(wh, "SELECT run_id, status || ': ' || coalesce(message, '') FROM runs"))
     assert rows[orphan] == f"failed: {dead['note']}"
@@ -119,33 +134,34 @@ def test_killed_run_is_failed_and_the_scheduler_runs_the_next(tmp_path):
 
 @pytest.mark.slow
 def test_concurrent_runs_leave_each_others_live_runs_alone(tmp_path):
-    """Two `make run`s of one clone (one AIRFLOW_HOME) on two warehouses; while A is mid-NLP, B
-    starts after a killed `news-etl run` and cleans up after it: A's live run is not touched."""
+    """Two `make run`s of one clone (one AIRFLOW_HOME) on two warehouses, A and B, both succeed. A
+    third, K, has its Airflow process killed (as the OOM killer would) mid-NLP while A is live: K
+    marks its own run failed and leaves A's alone."""
     drop, home = tmp_path / "drop", tmp_path / "airflow_home"
     copy_seeds(drop, per_category=1)
     release = tmp_path / "release-a"
-    log_a, log_k, log_b = (tmp_path / f"{n}.log" for n in "akb")
-    a = _start(drop, tmp_path / "a" / "news.duckdb", home, log_a, **_paused_at_nlp(tmp_path, "a", release))
-    _wait_paused(a, tmp_path / "a.nlp", log_a)
+    logs = {n: tmp_path / f"{n}.log" for n in "abk"}
+    a = _start(drop, tmp_path / "a" / "news.duckdb", home, logs["a"], **_paused_at_nlp(tmp_path, "a", release))
+    _wait_paused(a, tmp_path / "a.nlp", logs["a"])
     (run_a,) = _dag_runs(home)
 
-    # K is killed as soon as it has announced itself: its marker stays behind, its owner dead.
-    before = set(orphans.marker_dir(home).iterdir())
-    k = _start(drop, tmp_path / "k" / "news.duckdb", home, log_k)
-    (k_marker,) = wait_for(lambda: set(orphans.marker_dir(home).iterdir()) - before, 60, 0.05, "K's marker")
-    os.kill(k.pid, signal.SIGKILL)
-    k.wait(30)
-    assert orphans.dead_markers(home) == [k_marker]
-
-    b = _start(drop, tmp_path / "b" / "news.duckdb", home, log_b)
-    wait_for(lambda: not k_marker.exists() or b.poll() is not None, 300, 0.2, "B to clean up after K")
-    assert a.poll() is None and _dag_runs(home)[run_a] == "running"  # B looked at A's run and left it
+    k = _start(drop, tmp_path / "k" / "news.duckdb", home, logs["k"], **_paused_at_nlp(tmp_path, "k"))
+    b = _start(drop, tmp_path / "b" / "news.duckdb", home, logs["b"])
+    os.kill(_wait_paused(k, tmp_path / "k.nlp", logs["k"]), signal.SIGKILL)
+    assert k.wait(300) == 1
+    assert a.poll() is None and _dag_runs(home)[run_a] == "running"  # K looked at A's run and left it
+    assert b.wait(300) == 0, logs["b"].read_text()[-3000:]
     release.touch()
-    assert a.wait(300) == 0, log_a.read_text()[-3000:]
-    assert b.wait(300) == 0, log_b.read_text()[-3000:]
+    assert a.wait(300) == 0, logs["a"].read_text()[-3000:]
 
-    assert set(_dag_runs(home).values()) == {"success"} and len(_dag_runs(home)) == 2
+    states = _dag_runs(home)
+    assert sorted(states.values()) == ["failed", "success", "success"], states
+    (run_k,) = (r for r, state in states.items() if state == "failed")
+    assert f"marked orphaned run {run_k} failed" in logs["k"].read_text()
+    message = warehouse_rows(tmp_path / "k" / "news.duckdb", "SELECT message FROM runs WHERE status = 'failed'")
+    assert message[0][0].startswith("Orphaned: the Airflow process of the `news-etl run` that ran this run")
+    assert "exited with code -9" in message[0][0]
     for name in "ab":
         assert warehouse_rows(tmp_path / name / "news.duckdb", "SELECT status FROM runs") == [("success",)]
-    assert "marked orphaned run" not in log_a.read_text() + log_b.read_text()
+        assert "marked orphaned run" not in logs[name].read_text()
     assert list(orphans.marker_dir(home).iterdir()) == []
