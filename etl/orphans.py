@@ -181,10 +181,12 @@ def reap(by: str, dead: tuple[str, ...] = ()) -> list[str]:
             owner = (dr.conf or {}).get(OWNER_KEY)
             # Only runs `airflow dags test` created for a `news-etl run`, and never after a clear
             # from the UI (the scheduler runs those).
-            if (not isinstance(owner, dict) or dr.triggered_by != DagRunTriggeredByType.TEST or dr.clear_number
-                    or not (token(owner) in dead or is_dead(owner))):
+            if not isinstance(owner, dict) or dr.triggered_by != DagRunTriggeredByType.TEST or dr.clear_number:
                 continue
-            why = reason(owner, by, owner_alive=not is_dead(owner))
+            owner_alive = not is_dead(owner)
+            if owner_alive and token(owner) not in dead:
+                continue
+            why = reason(owner, by, owner_alive)
             dag = DBDagBag().get_dag_for_run(dag_run=dr, session=session)
             killed = []
             if dag is not None:
@@ -198,7 +200,7 @@ def reap(by: str, dead: tuple[str, ...] = ()) -> list[str]:
             reaped.append((dr.run_id, owner, dr.conf.get("warehouse"), dr.start_date, why))
     lines = []
     for run_id, owner, warehouse, started, why in reaped:
-        lines.append(f"marked orphaned run {run_id} failed (its `news-etl run` was pid {owner.get('pid')} on "
+        lines.append(f"marked orphaned run {run_id} failed (its news-etl run was pid {owner.get('pid')} on "
                      f"{owner.get('host')}); see the run's note")
         if warehouse and _reachable(warehouse):
             _record(warehouse, run_id, started, why)
