@@ -117,7 +117,11 @@ db.initdb()
 name, slots, desc = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 Pool.create_or_update_pool(name, slots, desc, include_deferred=False)
 from etl import orphans
-print(orphans.REPORT_PREFIX + json.dumps(orphans.reap(sys.argv[4])), flush=True)
+try:
+    lines = orphans.reap(sys.argv[4])
+except Exception as exc:  # the services must start even if the clean-up cannot run
+    lines = [f"could not check for orphaned runs: {exc!r}"]
+print(orphans.REPORT_PREFIX + json.dumps(lines), flush=True)
 """
 
 
@@ -344,7 +348,6 @@ def wait_ready(client: ApiClient, services: Services, timeout: float = 300, dag_
 # --------------------------------------------------------------------------------------------
 # `news-etl airflow`
 # --------------------------------------------------------------------------------------------
-
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="news-etl airflow", description=__doc__.splitlines()[0])
