@@ -298,3 +298,18 @@ def test_reported_clause_ends_before_a_fragment_another_verb_reports():
     rows = q.sort("start_char").select("kind", "cue", "text").rows()
     assert ("indirect", "said", "the tax plan would give money to the richest families") in rows, rows
     assert any(k == "mixed" and "a gift to donors" in t for k, _, t in rows), rows
+
+
+def test_descriptions_resolve_to_the_named_person_and_unnamed_roles_stay_roles():
+    text = ("Dutch cyclist Joop Zoetemelk won the stage on Sunday.\n\n"
+            '"It was a very hard day for all of us," the Dutchman said.\n\n'
+            "Home Secretary Jane Roe visited the plant. The home secretary said the plan would go ahead.\n\n"
+            "A spokesman for the plant said the workers would be paid.")
+    m, q = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    mw, ents, _ = canonicalise(m, pl.DataFrame(schema=ALIAS_SCHEMA))
+    q = link_speakers(q, mw).join(ents.select("entity_id", pl.col("name").alias("speaker_name")),
+                                  left_on="speaker_entity_id", right_on="entity_id", how="left")
+    assert _one(q, "It was a very hard day")["speaker_name"] == "Joop Zoetemelk"
+    assert _one(q, "the plan would go ahead")["speaker_name"] == "Jane Roe"
+    paid = _one(q, "the workers would be paid")
+    assert paid["speaker_text"] == "A spokesman for the plant" and paid["speaker_entity_id"] is None

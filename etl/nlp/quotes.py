@@ -478,6 +478,9 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         t = doc[i]
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
+        holder = ix.ment_by_tok.get(t.head.i)
+        if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
+            return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
         sub = [x for x in t.subtree if abs(x.i - t.i) <= 6]
         for x in sub:
@@ -541,6 +544,13 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     if subj.tag_ in ("PRP", "PRP$", "WP", "EX"):
         return subj.text, None
     m = ix.ment_by_tok.get(subj.i)
+    if (
+        m is not None and m.tok_end - m.tok_start == 1 and ix.label_of(m) in ("ORG", "NORP")
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in subj.children)
+        and low.endswith(("man", "woman"))
+    ):
+        # 'the Dutchman said' (tagged ORG or NORP): a description of a person
+        return f"the {subj.text}", _resolve(ix, subj.i, "PERSON")
     conj_m = None
     # conjoined subjects: "James Mattis and Tillerson" -> link the last conjunct
     for c in subj.conjuncts:
@@ -605,7 +615,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return ante
         if nl in UNNAMED_ROLES:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
-        if nl in PERSON_ROLE_NOUNS or _AGE_NOUN.search(phrase) or nl.endswith("er") and nl not in ORG_NOUNS:
+        if nl in PERSON_ROLE_NOUNS or _AGE_NOUN.search(phrase) or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
