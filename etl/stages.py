@@ -24,7 +24,7 @@ from etl.clean import clean_text, clean_title
 from etl.extract import FileStamp, extract, sha256
 from etl.language import detect_language
 from etl.parallel import cores
-from etl.load import (article_state, file_stamps, known_aliases, latest_success, load_run, query, run_loaded,
+from etl.load import (article_state, compact, file_stamps, known_aliases, latest_success, load_run, query, run_loaded,
                       table_exists)
 
 log = logging.getLogger(__name__)
@@ -370,7 +370,7 @@ def load(run_dir: str, run_id: str) -> dict:
     n_quarantined = _read(rd / "validated" / "quarantine.parquet").height
     result = load_run(wh, rd, run_id, p, n_quarantined)
     shutil.rmtree(rd, ignore_errors=True)
-    return result
+    return {**result, "compaction": compact(wh)}  # after the commit: the run's data is safe either way
 
 
 def summary(warehouse: str | None = None, run_id: str | None = None) -> str:
