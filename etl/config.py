@@ -80,14 +80,19 @@ def staging_dir(warehouse: Path | str, run_id: str) -> Path:
 
 
 def pause_point(name: str) -> None:
-    """Fault-injection hook for crash tests: with NEWS_ETL_PAUSE_AT=name the process announces itself
-    by creating the file NEWS_ETL_PAUSE_FLAG and waits here, so a test can `kill -9` it mid-stage, or
-    let it go on by creating the file NEWS_ETL_PAUSE_RELEASE (if set)."""
+    """Fault-injection hook for crash tests: with NEWS_ETL_PAUSE_AT=name the first process to get here
+    announces itself by creating the file NEWS_ETL_PAUSE_FLAG and waits here, so a test can `kill -9`
+    it mid-stage, or let it go on by creating the file NEWS_ETL_PAUSE_RELEASE (if set). Once the flag
+    exists, other processes (parallel NLP shards, the retry of a killed task) do not stop."""
     if os.environ.get("NEWS_ETL_PAUSE_AT") != name:
         return
     import time
 
-    Path(os.environ["NEWS_ETL_PAUSE_FLAG"]).write_text(str(os.getpid()))
+    try:
+        with open(os.environ["NEWS_ETL_PAUSE_FLAG"], "x") as flag:
+            flag.write(str(os.getpid()))
+    except FileExistsError:
+        return
     release = os.environ.get("NEWS_ETL_PAUSE_RELEASE")
     deadline = time.monotonic() + float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "3600"))
     while time.monotonic() < deadline and not (release and Path(release).exists()):

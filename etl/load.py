@@ -219,10 +219,20 @@ def load_run(warehouse: Target, run_dir: Path, run_id: str, plan: dict, n_quaran
             create_views(con)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
         counts = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in WAREHOUSE_TABLES}
     return {"loaded": True, "rows": counts}
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the run's transaction. A COMMIT that failed (a DuckLake catalog whose connection was lost)
+    has ended it already: then the commit's own error is the one to report, not "no transaction"."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException as exc:
+        if "no transaction is active" not in str(exc):
+            raise
 
 
 WAREHOUSE_TABLES = ("articles", "entities", "entity_aliases", "entity_mentions", "quotes", "topics",

@@ -59,3 +59,16 @@ def seed_drop(drop: Path) -> Path:
             (drop / cat).mkdir(exist_ok=True)
             shutil.copy(f, drop / cat / f.name)
     return drop
+
+
+CONTENT = {  # what a run loaded, without the columns that say which run it was and when it ran
+    "articles": "SELECT * EXCLUDE (first_run_id, last_run_id)",
+    "entities": "SELECT *", "entity_aliases": "SELECT *", "entity_mentions": "SELECT *", "quotes": "SELECT *",
+    "topics": "SELECT * EXCLUDE (model_version, first_version, ended_version)",
+    "article_topics": "SELECT *", "rejected_inputs": "SELECT * EXCLUDE (run_id)",
+}
+
+
+def warehouse_content(con) -> dict:
+    """Every contract table's rows (ids included), sorted: equal for two runs that loaded the same."""
+    return {t: con.execute(f"{sel} FROM {t} ORDER BY ALL").fetchall() for t, sel in CONTENT.items()}

@@ -9,20 +9,31 @@ Skips when they are unreachable, unless NEWS_ETL_REQUIRE_SERVICES is set (CI).""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import secrets
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import duckdb
 import pytest
 
+from etl import config, stages
 from etl.airflow_local import free_port
 from tests.airflow_support import airflow_services, copy_seeds, wait_for, warehouse_rows
+from tests.conftest import warehouse_content
 from tests.services import PG_URL, REDIS_URL, require, skip_unless_required, throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 SHARD_SIZE = 3
 WORKERS = ("w1", "w2")
+# Small enough for a test to wait for (production values and why: docs/airflow.md, Operating at scale).
+HEARTBEAT = {"AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5"}
 
 
 def _with_db(url: str, db: str, scheme: str | None = None) -> str:
@@ -54,33 +65,37 @@ def redis_queue():
     finally:
         for key in client.scan_iter(match=f"*{queue}*"):
             client.delete(key)
+        left = list(client.scan_iter(match=f"*{queue}*"))
         client.close()
+    assert not left, f"Redis keys left behind: {left}"
 
 
-def test_two_celery_workers_share_the_nlp_shards(tmp_path, pg_database, redis_queue):
-    import psycopg2
-
-    drop, wh = tmp_path / "drop", tmp_path / "wh" / "news.duckdb"
-    n_files = copy_seeds(drop, per_category=4)  # 13 articles -> 5 NLP shards of <= 3
-    (tmp_path / "empty").mkdir()
-    sql_url = _with_db(PG_URL, pg_database, "postgresql+psycopg2")
+@contextmanager
+def celery_airflow(tmp_path: Path, pg_database: str, queue: str, broker_url: str = REDIS_URL,
+                   extra: dict[str, str] | None = None) -> Iterator:
+    """Airflow with the CeleryExecutor on Postgres metadata and TWO Celery workers, both consuming
+    `queue` before this yields. Every broker key is prefixed with the queue name, so the fixture can
+    delete them all afterwards (unacknowledged messages of a killed worker included)."""
+    (tmp_path / "empty").mkdir(exist_ok=True)
     overrides = {
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_url,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _with_db(PG_URL, pg_database, "postgresql+psycopg2"),
         # Airflow 3 also opens an async engine (postgresql+asyncpg by default). Without asyncpg
         # installed, turn it off: nothing this deployment uses needs it (multi-team, the run "wait"
         # endpoint). Production images should install asyncpg (see deploy/).
         **({} if importlib.util.find_spec("asyncpg") else {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": ""}),
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + _with_db(PG_URL, pg_database, "postgresql+psycopg2"),
-        # Our own queue: other users of this Redis never see our tasks, nor we theirs.
-        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": redis_queue,
+        # Our own queue and key prefix: other users of this Redis never see our tasks, nor we theirs.
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": f"{queue}:",
         # Each worker records its own name as task_instance.hostname (both run on this machine).
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.airflow_support.worker_hostname",
         "NEWS_ETL_SHARD_SIZE": str(SHARD_SIZE),
         # Unpausing creates the latest nightly run too; it reads an empty folder into its own file.
         "NEWS_ETL_INPUT": str(tmp_path / "empty"),
         "NEWS_ETL_WAREHOUSE": str(tmp_path / "scheduled" / "news.duckdb"),
+        **(extra or {}),
     }
     workers = {f"worker-{w}": ["celery", "worker", "--celery-hostname", f"{w}@%h", "--concurrency", "1",
                                "--without-mingle", "--without-gossip"] for w in WORKERS}
@@ -91,19 +106,41 @@ def test_two_celery_workers_share_the_nlp_shards(tmp_path, pg_database, redis_qu
             wait_for(lambda w=w: f"{w}@" in af.services.log_tail(f"worker-{w}", 400)
                      and " ready." in af.services.log_tail(f"worker-{w}", 400),
                      timeout=180, what=f"Celery worker {w} to be ready\n{af.diagnostics()}")
+        yield af
+
+
+def _nlp_tasks(pg_database: str, run_id: str) -> list[tuple]:
+    """(map_index, hostname, state, try_number) of the run's NLP shards, from the metadata DB."""
+    import psycopg2
+
+    with psycopg2.connect(_with_db(PG_URL, pg_database)) as con, con.cursor() as cur:
+        cur.execute("SELECT map_index, hostname, state, try_number FROM task_instance "
+                    "WHERE dag_id = 'news_etl' AND run_id = %s AND task_id = 'nlp' ORDER BY map_index", [run_id])
+        return cur.fetchall()
+
+
+def _executed(log: str, run_id: str) -> set[int]:
+    """Map indexes of the NLP shards a worker's log shows it executing."""
+    pattern = rf"Executing workload in Celery: .*run_id={re.escape(run_id)}/task_id=nlp/map_index=(\d+)/"
+    return {int(m) for m in re.findall(pattern, log)}
+
+
+def test_two_celery_workers_share_the_nlp_shards(tmp_path, pg_database, redis_queue):
+    import psycopg2
+
+    drop, wh = tmp_path / "drop", tmp_path / "wh" / "news.duckdb"
+    n_files = copy_seeds(drop, per_category=4)  # 13 articles -> 5 NLP shards of <= 3
+    with celery_airflow(tmp_path, pg_database, redis_queue) as af:
         run = af.client.trigger({"input_dir": str(drop), "warehouse": str(wh)})
         af.client.set_paused(False)
         finished = af.wait_run(run["dag_run_id"], timeout=900)
         assert finished["state"] == "success", af.run_report(run["dag_run_id"])
 
         with psycopg2.connect(_with_db(PG_URL, pg_database)) as con, con.cursor() as cur:
-            cur.execute("SELECT map_index, hostname, state FROM task_instance "
-                        "WHERE dag_id = 'news_etl' AND run_id = %s AND task_id = 'nlp' ORDER BY map_index",
-                        [run["dag_run_id"]])
-            nlp = cur.fetchall()
             cur.execute("SELECT DISTINCT queue FROM task_instance WHERE run_id = %s", [run["dag_run_id"]])
             queues = {q for (q,) in cur.fetchall()}
         worker_logs = {w: af.services.log_tail(f"worker-{w}", 2000) for w in WORKERS}
+        nlp = [t[:3] for t in _nlp_tasks(pg_database, run["dag_run_id"])]
 
     # Several shards, all done, and both workers took some of them.
     assert len(nlp) == -(-n_files // SHARD_SIZE), nlp
@@ -112,9 +149,64 @@ def test_two_celery_workers_share_the_nlp_shards(tmp_path, pg_database, redis_qu
     assert queues == {redis_queue}
     # Each worker's own log shows it executing exactly the shards the metadata DB credits it with.
     for w, log in worker_logs.items():
-        pattern = rf"Executing workload in Celery: .*run_id={re.escape(run['dag_run_id'])}/task_id=nlp/map_index=(\d+)/"
-        assert {int(m) for m in re.findall(pattern, log)} == {i for i, host, _ in nlp if host == w}, log[-3000:]
+        assert _executed(log, run["dag_run_id"]) == {i for i, host, _ in nlp if host == w}, log[-3000:]
     # The warehouse has the articles and their NLP output.
     assert warehouse_rows(wh, "SELECT count(*) FROM articles")[0][0] == n_files
     assert warehouse_rows(wh, "SELECT count(DISTINCT article_id) FROM entity_mentions")[0][0] > n_files // 2
     assert warehouse_rows(wh, "SELECT status FROM runs WHERE run_id = ?", [run["dag_run_id"]]) == [("success",)]
+
+
+def _ancestors(pid: int) -> list[int]:
+    """pid, its parent, grandparent, ... (from /proc)."""
+    out = []
+    while pid > 1:
+        out.append(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return out
+
+
+def _reference(drop: Path, wh: Path, monkeypatch) -> dict:
+    """The warehouse an uninterrupted run over `drop` loads (same shard size), in this process."""
+    monkeypatch.setattr(config, "SHARD_SIZE", SHARD_SIZE)
+    stages.run_local(str(drop), str(wh), "reference")
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return warehouse_content(con)
+
+
+def test_worker_killed_mid_shard_is_retried_on_the_other_worker(tmp_path, pg_database, redis_queue, monkeypatch):
+    drop, wh = tmp_path / "drop", tmp_path / "wh" / "news.duckdb"
+    copy_seeds(drop, per_category=2)  # 7 articles -> 3 NLP shards
+    reference = _reference(drop, tmp_path / "reference" / "news.duckdb", monkeypatch)
+    flag = tmp_path / "paused-nlp"  # the first shard to finish its NLP stops before writing its output
+    extra = {**HEARTBEAT, "NEWS_ETL_PAUSE_AT": "nlp", "NEWS_ETL_PAUSE_FLAG": str(flag), "NEWS_ETL_PAUSE_SECONDS": "900"}
+    with celery_airflow(tmp_path, pg_database, redis_queue, extra=extra) as af:
+        run_id = af.client.trigger({"input_dir": str(drop), "warehouse": str(wh)})["dag_run_id"]
+        af.client.set_paused(False)
+        wait_for(flag.exists, 300, 0.5, f"an NLP shard to start\n{af.diagnostics()}")
+        task_pid = int(flag.read_text())
+        victim = next(w for w in WORKERS if af.services.procs[f"worker-{w}"].pid in _ancestors(task_pid))
+        survivor = next(w for w in WORKERS if w != victim)
+        # The machine dies: the worker (Celery, its pool process) and the task it runs, all at once.
+        worker = af.services.procs.pop(f"worker-{victim}")
+        os.killpg(os.getpgid(task_pid), signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        finished = af.wait_run(run_id, timeout=600)
+        assert finished["state"] == "success", af.run_report(run_id)
+        nlp = _nlp_tasks(pg_database, run_id)
+        scheduler_log = af.services.log_tail("scheduler", 5000)
+        survivor_log = af.services.log_tail(f"worker-{survivor}", 3000)
+
+    # Airflow noticed the silent task through its heartbeat and retried it on the surviving worker.
+    assert "Detected a task instance without a heartbeat" in scheduler_log
+    retried = [t for t in nlp if t[3] > 1]
+    assert len(retried) == 1 and retried[0][1] == survivor and retried[0][2] == "success", nlp
+    assert all(state == "success" for _, _, state, _ in nlp), nlp
+    assert retried[0][0] in _executed(survivor_log, run_id)
+    # The warehouse is the uninterrupted run's: same rows, same ids, nothing twice.
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert warehouse_content(con) == reference
+        assert con.execute("SELECT status FROM runs").fetchall() == [("success",)]

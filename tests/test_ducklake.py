@@ -8,19 +8,10 @@ import pytest
 
 from etl import stages
 from etl.load import WAREHOUSE_TABLES, connect
+from tests.conftest import warehouse_content
 from tests.services import throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
-CONTENT = {  # what a run loaded, without the columns that say when it ran
-    "articles": "SELECT * EXCLUDE (first_run_id, last_run_id)",
-    "entities": "SELECT *", "entity_aliases": "SELECT *", "entity_mentions": "SELECT *", "quotes": "SELECT *",
-    "topics": "SELECT * EXCLUDE (model_version, first_version, ended_version)",
-    "article_topics": "SELECT *", "rejected_inputs": "SELECT * EXCLUDE (run_id)",
-}
-
-
-def _content(con) -> dict:
-    return {t: con.execute(f"{sel} FROM {t} ORDER BY ALL").fetchall() for t, sel in CONTENT.items()}
 
 
 def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, monkeypatch):
@@ -32,7 +23,7 @@ def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, mon
         stages.run_local(str(seed_drop), str(file_wh), "r1")
         stages.run_local(str(seed_drop), lake, "r1")
         with connect(lake, read_only=True) as con, duckdb.connect(str(file_wh), read_only=True) as ref:
-            assert _content(con) == _content(ref)
+            assert warehouse_content(con) == warehouse_content(ref)
             views = {r[0] for r in con.execute(
                 "SELECT view_name FROM duckdb_views() WHERE database_name = 'warehouse'").fetchall()}
             assert {"who_quotes_whom", "entity_cooccurrence", "entity_timeline", "topic_volume_weekly",
@@ -56,6 +47,6 @@ def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, mon
         stages.run_local(str(seed_drop), lake, "r3")
         stages.run_local(str(seed_drop), str(file_wh), "r3")
         with connect(lake, read_only=True) as con, duckdb.connect(str(file_wh), read_only=True) as ref:
-            assert _content(con) == _content(ref)
+            assert warehouse_content(con) == warehouse_content(ref)
             assert con.execute("SELECT first_run_id, last_run_id FROM articles WHERE article_id = ?",
                                [seed.name]).fetchone() == ("r1", "r3")
