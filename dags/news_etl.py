@@ -108,7 +108,7 @@ def news_etl():
     def report(planned: dict, loaded: dict, run_id=None) -> str:
         from etl import stages
 
-        text = stages.summary(planned["warehouse"], run_id)
+        text = stages.report(planned["warehouse"], run_id)
         print(text)
         return text
 

@@ -73,10 +73,14 @@ def lake_data_path() -> Path:
     return Path(os.environ.get("NEWS_ETL_DUCKLAKE_DATA") or PROJECT_ROOT / "warehouse" / "lake").resolve()
 
 
+def safe_name(run_id: str) -> str:
+    """A run id as a file name (Airflow's contain ':' and '+')."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+
+
 def staging_dir(warehouse: Path | str, run_id: str) -> Path:
     """Per-run folder for Parquet handed between tasks."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    return work_dir(warehouse) / "staging" / safe
+    return work_dir(warehouse) / "staging" / safe_name(run_id)
 
 
 def pause_point(name: str) -> None:

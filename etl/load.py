@@ -52,9 +52,25 @@ def _extension(name: str) -> Path:
     return found[0]
 
 
+def _quote(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _open(target: Target, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A read-write DuckDB file is the connection's own database; a read-only one is attached as
+    `warehouse` to an in-memory database, as a DuckLake catalog always is, so that a reader can
+    also attach and write another file (the explorer's snapshot) on the same connection."""
     if not config.is_lake(target):
-        return duckdb.connect(str(target), read_only=read_only)
+        if not read_only:
+            return duckdb.connect(str(target))
+        con = duckdb.connect()
+        try:
+            con.execute(f"ATTACH {_quote(target)} AS warehouse (READ_ONLY)")
+        except BaseException:
+            con.close()
+            raise
+        con.execute("USE warehouse")
+        return con
     con = duckdb.connect()
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
@@ -63,7 +79,7 @@ def _open(target: Target, read_only: bool) -> duckdb.DuckDBPyConnection:
     data = config.lake_data_path()
     data.mkdir(parents=True, exist_ok=True)
     ro = ", READ_ONLY" if read_only else ""
-    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS warehouse (DATA_PATH '{data}/'{ro})")
+    con.execute(f"ATTACH {_quote(target)} AS warehouse (DATA_PATH {_quote(f'{data}/')}{ro})")
     con.execute("USE warehouse")
     return con
 

@@ -394,7 +394,22 @@ def summary(warehouse: str | None = None, run_id: str | None = None) -> str:
     ]
     if (docs := data_docs_dir(wh) / "index.html").exists():
         lines.append(f"data docs: {docs}")
+    from etl.explorer.report import report_path
+
+    if (page := report_path(wh, r["run_id"])).exists():
+        lines.append(f"report: {page}")
     return "\n".join(lines)
+
+
+def report(warehouse: str | None, run_id: str) -> str:
+    """The run's summary, after writing its HTML report (which also refreshes the explorer's data)."""
+    from etl.explorer import report as run_report
+
+    wh = config.warehouse_path(warehouse)
+    t0 = time.perf_counter()
+    path = run_report.write(wh, run_id, summary(warehouse, run_id))
+    log.info("report %s written in %.1f s", path, time.perf_counter() - t0)
+    return summary(warehouse, run_id)
 
 
 def run_local(input_dir: str | None, warehouse: str | None, run_id: str, *, full_refresh: bool = False,
