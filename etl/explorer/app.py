@@ -14,7 +14,9 @@ pages are cached per snapshot, so they are drawn once after each load.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 
 from etl import config
 from etl.explorer import pages
+from etl.explorer.plugin import MOUNTED_AT
 from etl.explorer.snapshot import SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -59,22 +62,40 @@ class PageCache:
 
 class Explorer:
     """The warehouse's snapshot reader (NEWS_ETL_WAREHOUSE, resolved as the DAG resolves it, on
-    first use) and the page cache."""
+    first use), the page cache, and a watcher thread that keeps the snapshot in step with the
+    warehouse and draws the overview of each new snapshot before anyone asks for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, check_every_s: float | None = None) -> None:
+        self.check_every_s = check_every_s or float(os.environ.get("NEWS_ETL_EXPLORER_CHECK_S", 10))
+        self.cache = PageCache()
+        self.base = MOUNTED_AT  # the prefix pages link under, as the last request saw it
         self._reader: SnapshotReader | None = None
         self._lock = threading.Lock()
-        self.cache = PageCache()
 
     def reader(self) -> SnapshotReader:
         with self._lock:
             if self._reader is None:
                 self._reader = SnapshotReader(config.warehouse_path())
+                threading.Thread(target=self._watch, name="news-explorer-watch", daemon=True).start()
             return self._reader
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                self._reader.refresh()
+                got = self._reader.cursor()
+                if got is not None:
+                    cur, snapshot_id = got
+                    with cur:
+                        self.cache.get_or_make((snapshot_id, self.base, "overview"),
+                                               lambda: pages.overview(cur, self.base))
+            except Exception:  # noqa: BLE001 - keep watching; pages report their own failures
+                log.exception("news explorer: watching the warehouse failed")
+            time.sleep(self.check_every_s)
 
     def respond(self, request: Request, key: tuple, make: Callable[..., pages.Page], q: str = "") -> HTMLResponse:
         """Render a page from the current snapshot; no snapshot, or a failure, is a page too (never a traceback)."""
-        base = request.scope.get("root_path", "").rstrip("/")
+        self.base = base = request.scope.get("root_path", "").rstrip("/")
         reader = self.reader()
         try:
             got = reader.cursor()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import altair as alt
 import numpy as np
@@ -31,6 +32,12 @@ LABEL_COLOURS = {  # displaCy's colours, so charts and highlighted articles agre
 def link(path: str) -> str:
     """An href for a chart mark: `path` under the explorer, e.g. '/entity/E123'."""
     return LINK_ORIGIN + path
+
+
+def _with_entity_links(df: pl.DataFrame) -> pl.DataFrame:
+    """Adds `href`: each row's entity page."""
+    return df.with_columns(pl.col("entity_id").map_elements(lambda e: link(f"/entity/{quote(e, safe='')}"),
+                                                            return_dtype=pl.String).alias("href"))
 
 
 def render(chart: alt.TopLevelMixin, prefix: str | None) -> Markup:
@@ -67,8 +74,7 @@ def daily_volume(df: pl.DataFrame) -> alt.Chart:
 
 def top_speakers(df: pl.DataFrame, links: bool) -> alt.Chart:
     """Most-quoted speakers, one bar each (columns entity_id, name, label, n_quotes)."""
-    data = df.with_columns(pl.col("entity_id").map_elements(lambda e: link(f"/entity/{e}"), return_dtype=pl.String)
-                           .alias("href")) if links else df
+    data = _with_entity_links(df) if links else df
     enc = {"href": "href:N"} if links else {}
     return _base(data, "Most-quoted speakers", height=max(120, 18 * df.height)).mark_bar().encode(
         x=alt.X("n_quotes:Q", title="quotes"),
@@ -159,8 +165,7 @@ def network(edges: pl.DataFrame, links: bool, seed: int = 7) -> alt.LayerChart:
                           "x": pos[:, 0] if len(ids) else [], "y": pos[:, 1] if len(ids) else []},
                          schema_overrides={"x": pl.Float64, "y": pl.Float64})
     if links:
-        nodes = nodes.with_columns(pl.col("entity_id").map_elements(lambda e: link(f"/entity/{e}"),
-                                                                    return_dtype=pl.String).alias("href"))
+        nodes = _with_entity_links(nodes)
     trail = pl.DataFrame(
         [{"edge": i, "step": step, "x": float(pos[node, 0]), "y": float(pos[node, 1]), "n_quotes": w,
           "width": w if step == 0 else 0.0}

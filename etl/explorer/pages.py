@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import polars as pl
@@ -119,7 +120,7 @@ def article(cur: duckdb.DuckDBPyConnection, base: str, article_id: str) -> Page:
         return message(base, "No such article", f"The warehouse has no article {article_id}.", 404)
     a = d["article"]
     quotes = _rows(d["quotes"])
-    text = highlight(a["text"], _rows(d["mentions"]), quotes, lambda e: f"{base}/entity/{e}")
+    text = highlight(a["text"], _rows(d["mentions"]), quotes, lambda e: f"{base}/entity/{quote(e, safe='')}")
     return _page("article.html", a["title"] or a["article_id"], base=base, a=a, text=text, quotes=quotes,
                  topics=_rows(d["topics"]))
 

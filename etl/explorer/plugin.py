@@ -35,14 +35,17 @@ def _root() -> str:
     return urlsplit(conf.get("api", "base_url", fallback="") or "/").path.rstrip("/")
 
 
+MOUNTED_AT = f"{_root()}{URL_PREFIX}"  # where the pages are, as the browser sees them
+
+
 class NewsExplorerPlugin(AirflowPlugin):
     name = "news_explorer"
     fastapi_apps = [{"app": LazyApp(), "url_prefix": URL_PREFIX, "name": "News explorer"}]
     external_views = [{
         "name": "News",
-        "href": f"{_root()}{URL_PREFIX}/",
+        "href": f"{MOUNTED_AT}/",
         "url_route": "news",
         "destination": "nav",
         "nav_top_level": True,
-        "icon": f"{_root()}{URL_PREFIX}/static/news.svg",
+        "icon": f"{MOUNTED_AT}/static/news.svg",
     }]

@@ -13,11 +13,9 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
-
 from etl import config
 from etl.explorer import pages
-from etl.explorer.snapshot import publish
+from etl.explorer.snapshot import open_snapshot, publish
 from etl.load import Target
 
 KEEP = 14
@@ -34,8 +32,8 @@ def report_path(warehouse: Target, run_id: str) -> Path:
 def write(warehouse: Target, run_id: str, summary: str, keep: int = KEEP) -> Path:
     """Publish the snapshot, draw the report of `run_id` from it, keep the newest `keep` reports."""
     snapshot = publish(warehouse)
-    with duckdb.connect(str(snapshot), read_only=True) as con:
-        ctx = pages.overview_context(con.cursor(), None)
+    with open_snapshot(snapshot) as con:
+        ctx = pages.overview_context(con, None)
     html = pages.ENV.get_template("report.html").render(
         run_id=run_id, summary=summary, css=(pages.STATIC / "explorer.css").read_text(), warehouse=str(warehouse),
         written_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), **ctx)

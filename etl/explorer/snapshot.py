@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -92,6 +91,16 @@ def publish(warehouse: Target, wait_s: float = 60.0) -> Path:
     return dest
 
 
+def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a snapshot file, as catalog `snapshot`. Attached to a new in-memory
+    database rather than connected by path: DuckDB hands out the database already open for a path,
+    which would keep serving the file that was just replaced. Cursors must `USE snapshot` too."""
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS snapshot (READ_ONLY)")
+    con.execute("USE snapshot")
+    return con
+
+
 @dataclass(frozen=True)
 class Freshness:
     """What a page says about its data."""
@@ -105,30 +114,27 @@ class Freshness:
 
 class SnapshotReader:
     """Read connections to the current snapshot of one warehouse, reopened when a new one is swapped
-    in, and the background refresh that keeps the snapshot in step with the warehouse."""
+    in, and the refresh that keeps the snapshot in step with the warehouse."""
 
-    def __init__(self, warehouse: Target, check_every_s: float = 10.0):
+    def __init__(self, warehouse: Target):
         self.warehouse = warehouse
         self.path = snapshot_path(warehouse)
-        self.check_every_s = check_every_s
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the connection
+        self._refreshing = threading.Lock()  # one refresh at a time
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
         self._meta: dict = {}
-        self._last_check = 0.0
-        self._refreshing: threading.Thread | None = None
         self._problem: str | None = None
         self._stale = False
 
-    # -- reading ---------------------------------------------------------------------------
-
     def cursor(self) -> tuple[duckdb.DuckDBPyConnection, str] | None:
-        """A cursor on the current snapshot and the snapshot's id (changes with every publish), or
-        None when there is no snapshot yet."""
-        self.maybe_refresh()
-        if not self.path.exists() and self._refreshing is not None:
-            self._refreshing.join(timeout=5)  # the first snapshot is being made: worth a short wait
-        return self._current()
+        """A cursor on the current snapshot and the snapshot's id (it changes with every publish), or
+        None when there is no snapshot and none can be made now."""
+        current = self._current()
+        if current is None:
+            self.refresh()
+            current = self._current()
+        return current
 
     def _current(self) -> tuple[duckdb.DuckDBPyConnection, str] | None:
         """(Re)open the snapshot if another one was swapped in since; None if there is none."""
@@ -139,50 +145,41 @@ class SnapshotReader:
         identity = (st.st_ino, st.st_mtime_ns)
         with self._lock:
             if identity != self._identity or self._con is None:
-                con = duckdb.connect(str(self.path), read_only=True, config={"threads": 2})
+                con = open_snapshot(self.path)
                 row = con.execute(f"SELECT published_at, source_stamp FROM {META_TABLE}").fetchone()
                 run = con.execute("SELECT run_id, finished_at FROM runs WHERE status = 'success' "
                                   "ORDER BY finished_at DESC, run_id DESC LIMIT 1").fetchone() or (None, None)
                 self._con, self._identity = con, identity  # the old connection closes once unused
                 self._meta = {"published_at": row[0], "stamp": row[1], "run_id": run[0], "run_finished_at": run[1]}
-            return self._con.cursor(), f"{identity[0]}-{identity[1]}"
+            cur = self._con.cursor()
+        cur.execute("USE snapshot")
+        return cur, f"{identity[0]}-{identity[1]}"
 
     def freshness(self) -> Freshness:
         m = self._meta
         return Freshness(m.get("published_at"), m.get("run_id"), m.get("run_finished_at"), self._stale,
                          None if m else self._problem)
 
-    # -- keeping up with the warehouse -----------------------------------------------------
-
-    def maybe_refresh(self) -> None:
-        """At most every check_every_s: compare the warehouse's stamp with the snapshot's and, if
-        they differ, make a new snapshot in a background thread (pages keep the old one meanwhile)."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last_check < self.check_every_s and self.path.exists():
-                return
-            if self._refreshing is not None and self._refreshing.is_alive():
-                return
-            self._last_check = now
-            self._refreshing = threading.Thread(target=self._refresh, name="news-explorer-snapshot", daemon=True)
-            self._refreshing.start()
-
-    def _refresh(self) -> None:
-        try:
-            stamp = source_stamp(self.warehouse) if exists(self.warehouse) else None
-            if stamp is None:
-                self._problem = f"no warehouse at {self.warehouse} yet: run the news_etl DAG once"
-                return
-            current = self._current()
-            if current is not None and stamp == self._meta.get("stamp"):
-                self._stale = False
-                return
-            self._stale = current is not None
-            publish(self.warehouse, wait_s=0)
-            self._stale, self._problem = False, None
-        except WarehouseBusy:
-            self._problem = "the warehouse is being loaded; its first snapshot is made after the load"
-        except Exception as exc:  # noqa: BLE001 - a page must never fail because a refresh did
-            log.warning("news explorer: could not snapshot %s: %s", self.warehouse, exc)
-            self._problem = f"could not read the warehouse ({type(exc).__name__})"
-
+    def refresh(self) -> None:
+        """Make a new snapshot if the warehouse changed since the current one was made; never waits
+        for the warehouse's lock (busy: the pages keep the current snapshot and say a load is on)."""
+        with self._refreshing:
+            try:
+                stamp = source_stamp(self.warehouse) if exists(self.warehouse) else None
+                if stamp is None:
+                    self._problem = f"No warehouse at {self.warehouse} yet: run the news_etl DAG once."
+                    return
+                current = self._current()
+                if current is not None:
+                    current[0].close()
+                    if stamp == self._meta.get("stamp"):
+                        self._stale = False
+                        return
+                self._stale = current is not None
+                publish(self.warehouse, wait_s=0)
+                self._stale, self._problem = False, None
+            except WarehouseBusy:
+                self._problem = "The warehouse is being loaded; the pages show it once the load has finished."
+            except Exception as exc:  # noqa: BLE001 - a page must never fail because a refresh did
+                log.warning("news explorer: could not snapshot %s: %s", self.warehouse, exc)
+                self._problem = f"The warehouse could not be read ({type(exc).__name__}); see the API server's log."
