@@ -7,6 +7,7 @@ in a temporary AIRFLOW_HOME, each component in its own process group that is kil
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -18,10 +19,21 @@ from typing import Iterator
 
 import duckdb
 
-from etl.airflow_local import COMPONENTS, ApiClient, Services, free_port, prepare, service_env, set_password, wait_ready
+from etl.airflow_local import (COMPONENTS, DAG_ID, ApiClient, Services, free_port, prepare, service_env, set_password,
+                               wait_ready)
 from tests.conftest import ROOT, SEED_ARTICLE, SEEDS
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def login(page, airflow, next_path: str = "/dags/news_etl") -> None:
+    """Log in through the UI's login form and wait until the UI shows next_path."""
+    page.goto(airflow.url + next_path)
+    page.wait_for_selector("input[name=username]")
+    page.fill("input[name=username]", airflow.user)
+    page.fill("input[name=password]", airflow.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(airflow.url + next_path)))
 
 
 def copy_seeds(dst: Path, per_category: int = 3, categories: tuple[str, ...] = ("business", "politics", "sport"),
@@ -95,10 +107,11 @@ class Airflow:
 def airflow_services(base: Path, overrides: dict[str, str] | None = None,
                      components: tuple[str, ...] = COMPONENTS, workers: dict[str, list[str]] | None = None,
                      worker_env: dict[str, dict[str, str]] | None = None, timeout: float = 420,
-                     need: tuple[str, ...] = ("metadatabase", "scheduler", "dag_processor")) -> Iterator[Airflow]:
+                     need: tuple[str, ...] = ("metadatabase", "scheduler", "dag_processor"),
+                     dag_id: str | None = DAG_ID) -> Iterator[Airflow]:
     """Prepare a temporary AIRFLOW_HOME under `base`, start `components` (plus `workers`: name ->
     airflow arguments, each with env updated by worker_env[name]), wait until healthy with the
-    news_etl DAG parsed, yield, and always stop every process group."""
+    news_etl DAG parsed (dag_id=None: only healthy), yield, and always stop every process group."""
     home = base / "airflow_home"
     port = free_port()
     env = service_env(port, log_server_port=free_port(), overrides={
@@ -123,7 +136,7 @@ def airflow_services(base: Path, overrides: dict[str, str] | None = None,
         for name, args in (workers or {}).items():
             services.start(name, args, env={**env, **(worker_env or {}).get(name, {})})
         try:
-            wait_ready(af.client, services, timeout=timeout, need=need)
+            wait_ready(af.client, services, timeout=timeout, dag_id=dag_id, need=need)
         except (TimeoutError, RuntimeError) as e:
             raise AssertionError(f"Airflow did not start: {e}\n{af.diagnostics()}") from e
         yield af

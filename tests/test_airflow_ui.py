@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.airflow_support import airflow_services, copy_seeds, save_artifact, wait_for, warehouse_rows
+from tests.airflow_support import airflow_services, copy_seeds, login, save_artifact, wait_for, warehouse_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -36,15 +37,6 @@ def page(browser, airflow):
     pg.set_default_timeout(60_000)
     yield pg
     context.close()
-
-
-def login(page, airflow, next_path: str = "/dags/news_etl") -> None:
-    page.goto(airflow.url + next_path)
-    page.wait_for_selector("input[name=username]")
-    page.fill("input[name=username]", airflow.user)
-    page.fill("input[name=password]", airflow.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(airflow.url + next_path)))
 
 
 def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, tmp_path):
@@ -99,6 +91,10 @@ def test_trigger_from_the_ui_with_parameters_loads_the_warehouse(airflow, page, 
     # The task logs show progress (articles and words/s per NLP shard).
     log = airflow.client.task_log(run["dag_run_id"], "nlp", 1, 0)
     assert re.search(r"\d+ articles, \d+ words in [\d.]+ s \(\d+ words/s", log), log[-2000:]
+    # The report task's log names the run's self-contained HTML report, which exists.
+    log = airflow.client.task_log(run["dag_run_id"], "report", 1)
+    named = re.search(r"^report: (\S+\.html)$", log, re.M)
+    assert named and Path(named.group(1)).is_file(), log[-2000:]
 
 
 def test_missing_input_folder_fails_at_once_with_a_clear_message(airflow, page, tmp_path):
