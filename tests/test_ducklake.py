@@ -3,10 +3,13 @@ same tables, views and idempotent, incremental loads as the default DuckDB file.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
 from etl import stages
+from etl.explorer.snapshot import SnapshotReader, open_snapshot, snapshot_path
 from etl.load import WAREHOUSE_TABLES, connect
 from tests.conftest import warehouse_content
 from tests.services import throwaway_database
@@ -32,6 +35,14 @@ def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, mon
                 assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0, view
             before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in WAREHOUSE_TABLES}
         assert list((tmp_path / "lake_data").rglob("*.parquet")), "DuckLake data lives in Parquet files"
+        # The report task (and so the explorer's snapshot, which the pages read) works the same.
+        assert re.search(r"^report: .+\.html$", stages.report(lake, "r1"), re.M)
+        with open_snapshot(snapshot_path(lake)) as snap, duckdb.connect(str(file_wh), read_only=True) as ref:
+            assert _content(snap) == _content(ref)
+            assert snap.execute("SELECT count(*) FROM who_quotes_whom").fetchone()[0] > 0
+        reader = SnapshotReader(lake)
+        reader.refresh()  # the snapshot matches the lake's latest run: nothing to do
+        assert not reader.freshness().pending and reader.freshness().run_id == "r1"
 
         again = stages.run_local(str(seed_drop), lake, "r1")  # same run again: a no-op
         assert again["load"]["loaded"] is False

@@ -60,6 +60,16 @@ def test_first_run_fills_every_contract_table(runs):
     assert {"who_quotes_whom", "entity_cooccurrence", "entity_timeline", "quote_attributions"} <= views
 
 
+def test_run_prints_its_report_and_data_docs_paths(runs):
+    lines = runs["first"].splitlines()
+    reports = [Path(line.removeprefix("report: ")) for line in lines if line.startswith("report: ")]
+    assert len(reports) == 1 and reports[0].is_file(), runs["first"]
+    assert reports[0].parent == runs["wh"].parent / "reports"
+    assert '<svg class="chart"' in reports[0].read_text()
+    assert any(line.startswith("data docs: ") for line in lines)
+    assert len(list(reports[0].parent.glob("*.html"))) >= 2  # one per run: the second run wrote its own
+
+
 def test_trump_quote_is_attributed(runs):
     rows = _q(runs["wh"], """SELECT q.kind, q.cue, e.name FROM quotes q LEFT JOIN entities e
                               ON e.entity_id = q.speaker_entity_id
