@@ -56,20 +56,41 @@ def _base(df: pl.DataFrame, title: str, width: int = WIDTH, height: int = HEIGHT
     return alt.Chart(df, title=alt.Title(title, anchor="start", fontSize=14)).properties(width=width, height=height)
 
 
-def _time_axis(df: pl.DataFrame, column: str) -> alt.X:
-    """Days on the x axis: a time scale with at most a tick per day, so one day draws as well as many."""
-    n = df[column].n_unique() if df.height else 0
-    return alt.X(f"{column}:T", title=None, axis=alt.Axis(format="%Y-%m-%d", tickCount=max(1, min(n, 8)),
-                                                           labelAngle=0))
+FEW_PERIODS = 3  # up to this many days (or weeks) a series is drawn as bars, beyond as lines
+
+
+def _over_time(df: pl.DataFrame, when: str, value: str, title: str, y_title: str, series: str | None = None,
+               colour: alt.Scale | None = None, legend: alt.Legend | None = None,
+               thick: str | None = None) -> alt.Chart:
+    """Counts over days or weeks: lines with points, or grouped bars when there are only a few
+    periods (an undated corpus is all on the day it was loaded). `thick`: a boolean column whose
+    rows are drawn bold (rising topics)."""
+    few = (df[when].n_unique() if df.height else 0) <= FEW_PERIODS
+    enc: dict = {"y": alt.Y(f"{value}:Q", title=y_title)}
+    if series:
+        enc["color"] = alt.Color(f"{series}:N", title=None, scale=colour or alt.Undefined, legend=legend or alt.Undefined)
+    if few:
+        chart = _base(df, title).mark_bar()
+        enc["x"] = alt.X(f"yearmonthdate({when}):O", title=None, axis=alt.Axis(labelAngle=0))
+        if series:
+            enc["xOffset"] = alt.XOffset(f"{series}:N")
+        if thick:
+            enc["stroke"] = alt.condition(f"datum.{thick}", alt.value("#222"), alt.value(None))
+    else:
+        chart = _base(df, title).mark_line(point=True)
+        n = df[when].n_unique()
+        enc["x"] = alt.X(f"{when}:T", title=None, axis=alt.Axis(format="%Y-%m-%d", tickCount=min(n, 8), labelAngle=0))
+        if thick:
+            enc["strokeWidth"] = alt.condition(f"datum.{thick}", alt.value(4), alt.value(1.5))
+    return chart.encode(**enc)
+
+
+SERIES_COLOURS = alt.Scale(range=["#4c78a8", "#e45756"])
 
 
 def daily_volume(df: pl.DataFrame) -> alt.Chart:
     """Articles and quotes per day (columns day, series, n)."""
-    return _base(df, "Articles and quotes per day").mark_line(point=True).encode(
-        x=_time_axis(df, "day"),
-        y=alt.Y("n:Q", title="count"),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=["#4c78a8", "#e45756"])),
-    )
+    return _over_time(df, "day", "n", "Articles and quotes per day", "count", "series", SERIES_COLOURS)
 
 
 def top_speakers(df: pl.DataFrame, links: bool) -> alt.Chart:
@@ -90,17 +111,12 @@ def _label_scale(labels: Iterable[str]) -> alt.Scale:
 
 
 def topic_volume(df: pl.DataFrame, grain: str) -> alt.Chart:
-    """Articles per topic per day or week; rising topics drawn thick and named with a ▲
+    """Articles per topic per day or week; rising topics drawn bold and named with a ▲
     (columns period, topic_id, label, is_rising, n_articles)."""
     data = df.with_columns(
         pl.when(pl.col("is_rising")).then(pl.lit("▲ ") + pl.col("label")).otherwise(pl.col("label")).alias("topic"))
-    return _base(data, f"Topic volume per {grain} (▲ rising: last 7 days against the 28 before)").mark_line(
-        point=True).encode(
-        x=_time_axis(data, "period"),
-        y=alt.Y("n_articles:Q", title="articles"),
-        color=alt.Color("topic:N", title=None, legend=alt.Legend(labelLimit=260)),
-        strokeWidth=alt.condition("datum.is_rising", alt.value(4), alt.value(1.5)),
-    )
+    return _over_time(data, "period", "n_articles", f"Topic volume per {grain} (▲ rising: last 7 days against the "
+                      "28 before)", "articles", "topic", alt.Scale(scheme="tableau20"), alt.Legend(labelLimit=260), "is_rising")
 
 
 def run_health(df: pl.DataFrame) -> alt.Chart:
@@ -124,20 +140,16 @@ def run_health(df: pl.DataFrame) -> alt.Chart:
 def entity_timeline(df: pl.DataFrame, name: str) -> alt.Chart:
     """One entity's mentions and quotes per day (columns day, n_mentions, n_quotes)."""
     long = df.unpivot(index="day", on=["n_mentions", "n_quotes"], variable_name="series", value_name="n") \
-        .with_columns(pl.col("series").replace({"n_mentions": "mentions", "n_quotes": "quotes"}))
-    return _base(long, f"{name}: mentions and quotes per day").mark_line(point=True).encode(
-        x=_time_axis(long, "day"),
-        y=alt.Y("n:Q", title="count"),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=["#4c78a8", "#e45756"])),
-    )
+        .with_columns(pl.col("series").str.strip_prefix("n_"))
+    return _over_time(long, "day", "n", f"{name}: mentions and quotes per day", "count", "series", SERIES_COLOURS)
 
 
 def topic_timeline(df: pl.DataFrame, label: str, grain: str) -> alt.Chart:
     """One topic's articles per day or week (columns period, n_articles)."""
-    return _base(df, f"{label}: articles per {grain}").mark_line(point=True).encode(
-        x=_time_axis(df, "period"),
-        y=alt.Y("n_articles:Q", title="articles"),
-    )
+    return _over_time(df, "period", "n_articles", f"{label}: articles per {grain}", "articles")
+
+
+LABELLED_NAMED = 12  # entities only spoken about that get a label in the network
 
 
 def network(edges: pl.DataFrame, links: bool, seed: int = 7) -> alt.LayerChart:
@@ -164,6 +176,11 @@ def network(edges: pl.DataFrame, links: bool, seed: int = 7) -> alt.LayerChart:
     nodes = pl.DataFrame({"entity_id": keys, "name": names, "role": kinds, "weight": weight,
                           "x": pos[:, 0] if len(ids) else [], "y": pos[:, 1] if len(ids) else []},
                          schema_overrides={"x": pl.Float64, "y": pl.Float64})
+    # Every speaker is named; of the entities only spoken about, the most named ones.
+    named = nodes.filter(pl.col("role") == "named only")["weight"].sort(descending=True)
+    cut = named[min(LABELLED_NAMED, named.len()) - 1] if named.len() else 0
+    nodes = nodes.with_columns(pl.when((pl.col("role") == "speaker") | (pl.col("weight") >= cut))
+                               .then(pl.col("name")).otherwise(pl.lit("")).alias("label"))
     if links:
         nodes = _with_entity_links(nodes)
     trail = pl.DataFrame(
@@ -185,7 +202,8 @@ def network(edges: pl.DataFrame, links: bool, seed: int = 7) -> alt.LayerChart:
         x=x, y=y, size=alt.Size("weight:Q", scale=alt.Scale(range=[60, 700]), legend=None),
         color=alt.Color("role:N", title=None, scale=alt.Scale(domain=["speaker", "named only"],
                                                                range=["#e45756", "#4c78a8"])), **enc)
-    text_layer = alt.Chart(nodes).mark_text(dy=-12, fontSize=10).encode(x=x, y=y, text="name:N", **enc)
+    text_layer = alt.Chart(nodes).mark_text(dy=-12).encode(
+        x=x, y=y, text="label:N", size=alt.condition("datum.role == 'speaker'", alt.value(11), alt.value(9)), **enc)
     return alt.layer(edge_layer, node_layer, text_layer, title=title).resolve_scale(size="independent") \
         .properties(width=WIDTH, height=420)
 
@@ -200,7 +218,7 @@ def layout(n: int, edges: list[tuple[int, int, float]], seed: int = 7, iteration
     pos = rng.random((n, 2))
     if n == 1:
         return np.full((1, 2), 0.5)
-    k = 1.6 / math.sqrt(n)
+    k = 2.0 / math.sqrt(n)
     src = np.array([a for a, _, _ in edges], dtype=int)
     dst = np.array([b for _, b, _ in edges], dtype=int)
     w = np.array([wt for _, _, wt in edges], dtype=float)

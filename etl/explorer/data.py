@@ -51,7 +51,7 @@ def overview(cur: duckdb.DuckDBPyConnection) -> dict:
         "grain": g,
         "topic_volume": frame(cur, "topic_volume", grain=g),
         "rising": frame(cur, "rising"),
-        "network": frame(cur, "network", speakers=15, per_speaker=5),
+        "network": frame(cur, "network", speakers=12, per_speaker=4),
         "runs": frame(cur, "run_health", limit=30),
     }
 
