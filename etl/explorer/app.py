@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from etl import config
 from etl.explorer import pages
 from etl.explorer.plugin import MOUNTED_AT
-from etl.explorer.snapshot import SnapshotReader
+from etl.explorer.snapshot import Freshness, SnapshotReader
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,9 @@ class Explorer:
     def respond(self, request: Request, key: tuple, make: Callable[..., pages.Page], q: str = "") -> HTMLResponse:
         """Render a page from the current snapshot; no snapshot, or a failure, is a page too (never a traceback)."""
         self.base = base = request.scope.get("root_path", "").rstrip("/")
-        reader = self.reader()
+        fresh = Freshness(None, None, None, False, None)
         try:
+            reader = self.reader()
             got = reader.cursor()
             if got is None:
                 fresh = reader.freshness()
@@ -109,7 +110,6 @@ class Explorer:
                 fresh = reader.freshness()
         except Exception:  # noqa: BLE001 - logged; the reader sees a message, not a traceback
             log.exception("news explorer: %s failed", request.url.path)
-            fresh = reader.freshness()
             page = pages.message(base, "Something went wrong", "The page could not be drawn from the warehouse "
                                  "snapshot; the error is in the API server's log. Try again in a moment.", 500)
         return HTMLResponse(pages.document(page, base, fresh, q), status_code=page.status)
