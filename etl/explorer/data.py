@@ -60,41 +60,38 @@ def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int = 50) -> pl.DataFr
     return frame(cur, "search", q=q.strip(), limit=limit)
 
 
-def entity(cur: duckdb.DuckDBPyConnection, entity_id: str, limit: int = 200) -> dict | None:
-    head = one(cur, "entity", entity_id=entity_id)
-    if head is None:
+def _page(cur: duckdb.DuckDBPyConnection, head: str, key: dict, parts: dict[str, tuple[str, dict]]) -> dict | None:
+    """The row of sql/explorer/<head>.sql for `key` (None if there is none) and, for each part,
+    the frame of its query with `key` and the part's own parameters."""
+    row = one(cur, head, **key)
+    if row is None:
         return None
-    return {
-        "entity": head,
-        "timeline": frame(cur, "entity_timeline", entity_id=entity_id),
-        "quotes": frame(cur, "entity_quotes", entity_id=entity_id, limit=limit),
-        "named_in": frame(cur, "entity_named_in", entity_id=entity_id, limit=limit),
-        "cooccurring": frame(cur, "entity_cooccurring", entity_id=entity_id, limit=30),
-        "topics": frame(cur, "entity_topics", entity_id=entity_id, limit=15),
-    }
+    return {head: row, **{part: frame(cur, name, **key, **extra) for part, (name, extra) in parts.items()}}
+
+
+def entity(cur: duckdb.DuckDBPyConnection, entity_id: str, limit: int = 200) -> dict | None:
+    return _page(cur, "entity", {"entity_id": entity_id}, {
+        "timeline": ("entity_timeline", {}),
+        "quotes": ("entity_quotes", {"limit": limit}),
+        "named_in": ("entity_named_in", {"limit": limit}),
+        "cooccurring": ("entity_cooccurring", {"limit": 30}),
+        "topics": ("entity_topics", {"limit": 15}),
+    })
 
 
 def topic(cur: duckdb.DuckDBPyConnection, topic_id: int) -> dict | None:
-    head = one(cur, "topic", topic_id=topic_id)
-    if head is None:
-        return None
     g = grain(cur)
-    return {
-        "topic": head,
-        "terms": frame(cur, "topic_terms", topic_id=topic_id, limit=30),
-        "grain": g,
-        "volume": frame(cur, "topic_volume_one", topic_id=topic_id, grain=g),
-        "articles": frame(cur, "topic_articles", topic_id=topic_id, limit=50),
-    }
+    found = _page(cur, "topic", {"topic_id": topic_id}, {
+        "terms": ("topic_terms", {"limit": 30}),
+        "volume": ("topic_volume_one", {"grain": g}),
+        "articles": ("topic_articles", {"limit": 50}),
+    })
+    return found and {**found, "grain": g}
 
 
 def article(cur: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
-    head = one(cur, "article", article_id=article_id)
-    if head is None:
-        return None
-    return {
-        "article": head,
-        "mentions": frame(cur, "article_mentions", article_id=article_id),
-        "quotes": frame(cur, "article_quotes", article_id=article_id),
-        "topics": frame(cur, "article_topics", article_id=article_id),
-    }
+    return _page(cur, "article", {"article_id": article_id}, {
+        "mentions": ("article_mentions", {}),
+        "quotes": ("article_quotes", {}),
+        "topics": ("article_topics", {}),
+    })
