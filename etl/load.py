@@ -52,7 +52,8 @@ def _extension(name: str) -> Path:
     return found[0]
 
 
-def _quote(value: object) -> str:
+def sql_string(value: object) -> str:
+    """A value as an SQL string literal (for statements such as ATTACH that take no parameters)."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -65,7 +66,7 @@ def _open(target: Target, read_only: bool) -> duckdb.DuckDBPyConnection:
             return duckdb.connect(str(target))
         con = duckdb.connect()
         try:
-            con.execute(f"ATTACH {_quote(target)} AS warehouse (READ_ONLY)")
+            con.execute(f"ATTACH {sql_string(target)} AS warehouse (READ_ONLY)")
         except BaseException:
             con.close()
             raise
@@ -79,7 +80,7 @@ def _open(target: Target, read_only: bool) -> duckdb.DuckDBPyConnection:
     data = config.lake_data_path()
     data.mkdir(parents=True, exist_ok=True)
     ro = ", READ_ONLY" if read_only else ""
-    con.execute(f"ATTACH {_quote(target)} AS warehouse (DATA_PATH {_quote(f'{data}/')}{ro})")
+    con.execute(f"ATTACH {sql_string(target)} AS warehouse (DATA_PATH {sql_string(f'{data}/')}{ro})")
     con.execute("USE warehouse")
     return con
 

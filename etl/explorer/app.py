@@ -19,7 +19,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'self'; base-uri 'none'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
+                    "Referrer-Policy": "same-origin"}
 
 
 class PageCache:
@@ -145,7 +144,16 @@ def _refuse(request: Request, user) -> Response:
     return JSONResponse({"detail": "Forbidden" if user is False else "Not authenticated"}, status_code=status)
 
 
-def create_app(static_dir: Path = pages.STATIC) -> FastAPI:
+class CachedStatic(StaticFiles):
+    """The stylesheet and icon change only with the code: browsers may keep them for an hour."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+def create_app() -> FastAPI:
     app = FastAPI(title="News explorer", docs_url=None, redoc_url=None, openapi_url=None)
     explorer = Explorer()
     app.state.explorer = explorer
@@ -155,9 +163,10 @@ def create_app(static_dir: Path = pages.STATIC) -> FastAPI:
         user = await _user(request)
         response = _refuse(request, user) if not user else await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")  # pages change with every load
         return response
 
-    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.mount("/static", CachedStatic(directory=pages.STATIC), name="static")
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from etl import config
-from etl.load import Target, WarehouseBusy, connect, create_views, exists
+from etl.load import Target, WarehouseBusy, connect, create_views, exists, sql_string
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def publish(warehouse: Target, wait_s: float = 60.0) -> Path:
     try:
         with connect(warehouse, read_only=True, wait_s=wait_s) as con:
             stamp = source_stamp(warehouse, con if config.is_lake(warehouse) else None)
-            con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS snapshot")
+            con.execute(f"ATTACH {sql_string(tmp)} AS snapshot")
             con.execute("COPY FROM DATABASE warehouse TO snapshot")
             con.execute("USE snapshot")
             create_views(con)  # this code's view definitions, whatever the warehouse was made with
@@ -96,7 +96,7 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     database rather than connected by path: DuckDB hands out the database already open for a path,
     which would keep serving the file that was just replaced. Cursors must `USE snapshot` too."""
     con = duckdb.connect(config={"threads": 2})
-    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS snapshot (READ_ONLY)")
+    con.execute(f"ATTACH {sql_string(path)} AS snapshot (READ_ONLY)")
     con.execute("USE snapshot")
     return con
 
