@@ -201,3 +201,16 @@ def test_report_is_one_self_contained_file_and_the_summary_names_it(wh, tmp_path
     assert not re.search(r'href="(?!#)', re.sub(r'xmlns(:xlink)?="[^"]*"', "", html)), "no link may leave the file"
     kept = sorted(p.name for p in reports.glob("*.html"))
     assert len(kept) == report.KEEP and "r1.html" in kept and "old_00.html" not in kept and "old_15.html" in kept
+
+
+def test_served_files_never_leave_their_folder(tmp_path):
+    from etl.explorer.app import REPORT_CSP, _file
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "r1.html").write_text("<p>report</p>")
+    (tmp_path / "news.duckdb").write_text("secret")
+    (tmp_path / "reports" / "link.html").symlink_to(tmp_path / "news.duckdb")
+    ok = _file(tmp_path / "reports", "r1.html", REPORT_CSP)
+    assert ok.status_code == 200 and ok.headers["content-security-policy"] == REPORT_CSP
+    for bad in ("../news.duckdb", str(tmp_path / "news.duckdb"), "link.html", "nope.html", ""):
+        assert _file(tmp_path / "reports", bad, REPORT_CSP).status_code == 404, bad

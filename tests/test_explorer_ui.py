@@ -29,6 +29,7 @@ def explorer(browser, tmp_path_factory):
     base = tmp_path_factory.mktemp("explorer_ui")
     wh = base / "wh" / "news.duckdb"
     stages.run_local(str(explorer_drop(base / "drop")), str(wh), "r1")
+    stages.report(str(wh), "r1")  # as the DAG's last task does: the run's report and the pages' snapshot
     with airflow_services(base, {"NEWS_ETL_WAREHOUSE": str(wh), "NEWS_ETL_EXPLORER_CHECK_S": "1"},
                           components=("api-server",), need=("metadatabase",), dag_id=None) as af:
         af.extra["wh"] = wh
@@ -67,7 +68,8 @@ def _get(url: str, headers: dict | None = None) -> tuple[int, str, str]:
 
 
 def test_anonymous_requests_are_refused(explorer, browser):
-    for path in ("/news/", "/news/static/explorer.css", "/news/search?q=Blair", "/news/entity/E1", "/news/nope"):
+    for path in ("/news/", "/news/static/explorer.css", "/news/search?q=Blair", "/news/entity/E1", "/news/nope",
+                 "/news/reports/", "/news/reports/r1.html", "/news/data-docs/", "/news/data-docs/index.html"):
         status, _, body = _get(explorer.url + path)
         assert status == 401 and "News" not in body, path
         status, location, _ = _get(explorer.url + path, {"Accept": "text/html"})
@@ -117,6 +119,18 @@ def test_search_an_entity_by_alias_read_its_quotes_then_the_article(explorer, pa
     assert text.locator("span.quote-label").get_by_role("link", name="Ruth Kelly").count() == 2  # speaker links
     page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
     save_artifact(tmp_path / "article.png", "explorer_article.png")
+
+
+def test_run_reports_and_data_docs_behind_the_same_login(explorer, page):
+    page.get_by_role("link", name="Run reports").click()
+    page.get_by_role("link", name="r1.html").click()
+    page.get_by_role("heading", name="Run r1").wait_for()
+    assert page.locator("svg.chart").count() == 5
+    assert page.evaluate("getComputedStyle(document.querySelector('.card')).borderRadius") == "8px"  # inline CSS applied
+    page.goto(explorer.url + "/news/")
+    page.get_by_role("link", name="Data Docs").click()
+    page.wait_for_url(re.compile(r"/news/data-docs/$"))
+    page.get_by_text("Expectation Suites").first.wait_for()  # GX's index, drawn by its own (local) scripts
 
 
 def test_pages_answer_with_the_previous_data_while_a_load_holds_the_warehouse(explorer, tmp_path):

@@ -19,13 +19,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from etl import config
 from etl.explorer import pages
+from etl.explorer import report as run_report
 from etl.explorer.plugin import MOUNTED_AT
 from etl.explorer.snapshot import Freshness, SnapshotReader
 
@@ -35,6 +37,11 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 
        "frame-ancestors 'self'; base-uri 'none'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin"}
+# The per-run reports carry their stylesheet inline; GX's Data Docs run their own (local) scripts.
+# Neither may load anything from another origin.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
 
 
 class PageCache:
@@ -144,6 +151,15 @@ def _refuse(request: Request, user) -> Response:
     return JSONResponse({"detail": "Forbidden" if user is False else "Not authenticated"}, status_code=status)
 
 
+def _file(folder: Path, relative: str, csp: str) -> Response:
+    """A file of `folder` (never one outside it, whatever the path says), or 404."""
+    root = folder.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return HTMLResponse("<h1>Not found</h1>", status_code=404)
+    return FileResponse(path, headers={"Content-Security-Policy": csp})
+
+
 class CachedStatic(StaticFiles):
     """The stylesheet and icon change only with the code: browsers may keep them for an hour."""
 
@@ -162,7 +178,8 @@ def create_app() -> FastAPI:
     async def logged_in_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         user = await _user(request)
         response = _refuse(request, user) if not user else await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-store")  # pages change with every load
         return response
 
@@ -184,6 +201,22 @@ def create_app() -> FastAPI:
     @app.get("/topic/{topic_id}", response_class=HTMLResponse)
     def topic(request: Request, topic_id: int) -> HTMLResponse:
         return explorer.respond(request, ("topic", topic_id), lambda cur, base: pages.topic(cur, base, topic_id))
+
+    @app.get("/reports/", response_class=HTMLResponse)
+    def reports(request: Request) -> HTMLResponse:
+        folder = run_report.reports_dir(explorer.reader().warehouse)
+        changed = folder.stat().st_mtime_ns if folder.is_dir() else None  # a report was added or removed
+        return explorer.respond(request, ("reports", changed), lambda cur, base: pages.reports(base, folder))
+
+    @app.get("/reports/{name}")
+    def one_report(name: str) -> Response:
+        return _file(run_report.reports_dir(explorer.reader().warehouse), name, REPORT_CSP)
+
+    @app.get("/data-docs/{path:path}")
+    def data_docs(path: str) -> Response:
+        from etl.stages import data_docs_dir
+
+        return _file(data_docs_dir(explorer.reader().warehouse), path or "index.html", DOCS_CSP)
 
     @app.get("/article", response_class=HTMLResponse)
     def article(request: Request, id: str = "") -> HTMLResponse:  # noqa: A002 - the query parameter's name

@@ -125,6 +125,14 @@ def article(cur: duckdb.DuckDBPyConnection, base: str, article_id: str) -> Page:
                  topics=_rows(d["topics"]))
 
 
+def reports(base: str, folder: Path) -> Page:
+    """The per-run reports kept beside the warehouse, newest first."""
+    files = sorted(folder.glob("*.html"), key=lambda p: p.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
+    rows = [{"name": p.name, "written": datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).replace(tzinfo=None),
+             "kib": p.stat().st_size // 1024} for p in files]
+    return _page("reports.html", "Run reports", base=base, rows=rows)
+
+
 def document(page: Page, base: str, fresh: Freshness, q: str = "") -> str:
     """A page inside the explorer's frame: header with search, what the data is and how fresh."""
     return ENV.get_template("base.html").render(title=page.title, body=page.body, base=base, fresh=fresh, q=q)
