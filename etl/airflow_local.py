@@ -406,6 +406,7 @@ def main(argv: list[str]) -> int:
             f"  Airflow is ready:  {url}",
             f"  DAG:               {url}/dags/{DAG_ID}   ({'paused' if dag.get('is_paused') else 'active'}; "
             f"schedule {dag.get('timetable_summary') or dag.get('timetable_description')})",
+            f"  News explorer:     {url}/news/   (\"News\" in the UI's navigation)",
             f"  Login:             {ns.user} / {ns.password}   (stored in {pw_file})",
             "  Trigger a run:     Trigger button -> fill input_dir / warehouse -> Trigger (ticking",
             "                     'Unpause' also starts the nightly schedule; see docs/airflow.md)",
