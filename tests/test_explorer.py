@@ -197,6 +197,8 @@ def test_report_is_one_self_contained_file_and_the_summary_names_it(wh, tmp_path
     assert f"report: {path}" in text.splitlines()
     html = path.read_text()
     assert html.count('<svg class="chart"') == 5 and "Run r1" in html
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert '"Segoe UI"' in style and "&#34;" not in style  # the stylesheet is inline, not HTML-escaped
     assert not re.search(r"<script|<link|<img|@import|url\(|src=", html, re.I)
     assert not re.search(r'href="(?!#)', re.sub(r'xmlns(:xlink)?="[^"]*"', "", html)), "no link may leave the file"
     kept = sorted(p.name for p in reports.glob("*.html"))

@@ -13,6 +13,8 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from markupsafe import Markup
+
 from etl import config
 from etl.explorer import pages
 from etl.explorer.snapshot import open_snapshot, publish
@@ -35,7 +37,8 @@ def write(warehouse: Target, run_id: str, summary: str, keep: int = KEEP) -> Pat
     with open_snapshot(snapshot) as con:
         ctx = pages.overview_context(con, None)
     html = pages.ENV.get_template("report.html").render(
-        run_id=run_id, summary=summary, css=(pages.STATIC / "explorer.css").read_text(), warehouse=str(warehouse),
+        run_id=run_id, summary=summary, warehouse=str(warehouse),
+        css=Markup((pages.STATIC / "explorer.css").read_text()),  # our own stylesheet, raw inside <style>
         written_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), **ctx)
     path = report_path(warehouse, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
