@@ -75,7 +75,7 @@ time.sleep(float(sys.argv[3]))
 def test_pages_keep_the_previous_data_while_a_load_holds_the_warehouse(wh, tmp_path):
     copy = tmp_path / "news.duckdb"
     shutil.copy(wh, copy)
-    reader = snapshot.SnapshotReader(copy)
+    reader = snapshot.SnapshotReader(copy, quiet_s=60)
     first = reader.cursor()  # no snapshot yet: the reader makes one
     assert first is not None and reader.freshness().run_id == "r1"
     first[0].close()
@@ -97,7 +97,10 @@ def test_pages_keep_the_previous_data_while_a_load_holds_the_warehouse(wh, tmp_p
             snapshot.publish(copy, wait_s=0)
     finally:
         writer.wait(timeout=60)
-    reader.refresh()  # the load is over: the new data is published and read
+    reader.refresh()  # the load is over, but the warehouse has not been quiet for quiet_s yet
+    assert reader.freshness().pending
+    reader.quiet_s = 0
+    reader.refresh()  # quiet long enough: the new data is published and read
     got, _ = reader.cursor()
     assert got.execute("SELECT COUNT(*) FROM runs").fetchone() == (2,)
     assert not reader.freshness().pending

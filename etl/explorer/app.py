@@ -81,7 +81,7 @@ class Explorer:
     def reader(self) -> SnapshotReader:
         with self._lock:
             if self._reader is None:
-                self._reader = SnapshotReader(config.warehouse_path())
+                self._reader = SnapshotReader(config.warehouse_path(), quiet_s=3 * self.check_every_s)
                 threading.Thread(target=self._watch, name="news-explorer-watch", daemon=True).start()
             return self._reader
 

@@ -9,10 +9,11 @@ reading the old file until they reopen. The pages read only that file, so they a
 previous data during a load and never hold a lock the load needs.
 
 The snapshot records a stamp of the warehouse it was copied from (file size and modification
-time; for DuckLake, its latest run). When the stamp of the warehouse no longer matches (a load
-that did not go through the DAG's report task, or a warehouse older than the explorer), the
-explorer makes the snapshot itself, in the background and without ever waiting for a lock: a busy
-warehouse means "try again later".
+time; for DuckLake, its latest run). When the stamp of the warehouse no longer matches and has
+stayed the same for a while (a load that did not go through the DAG's report task, a warehouse
+older than the explorer), the explorer makes the snapshot itself, in the background and without
+ever waiting for a lock: a busy warehouse means "try again later". When there is no snapshot at
+all it makes one at once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -116,9 +118,11 @@ class SnapshotReader:
     """Read connections to the current snapshot of one warehouse, reopened when a new one is swapped
     in, and the refresh that keeps the snapshot in step with the warehouse."""
 
-    def __init__(self, warehouse: Target):
+    def __init__(self, warehouse: Target, quiet_s: float = 30.0):
         self.warehouse = warehouse
         self.path = snapshot_path(warehouse)
+        self.quiet_s = quiet_s
+        self._seen: tuple[str | None, float] = (None, 0.0)  # the warehouse's last stamp, since when
         self._lock = threading.Lock()  # guards the connection
         self._refreshing = threading.Lock()  # one refresh at a time
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -169,13 +173,19 @@ class SnapshotReader:
                 if stamp is None:
                     self._problem = f"No warehouse at {self.warehouse} yet: run the news_etl DAG once."
                     return
+                if stamp != self._seen[0]:
+                    self._seen = (stamp, time.monotonic())
                 current = self._current()
                 if current is not None:
                     current[0].close()
                     if stamp == self._meta.get("stamp"):
                         self._stale = False
                         return
-                self._stale = current is not None
+                    self._stale = True
+                    # The DAG's report task publishes right after its load; step in only for a
+                    # warehouse that has stayed unchanged for quiet_s, so as not to copy mid-run.
+                    if time.monotonic() - self._seen[1] < self.quiet_s:
+                        return
                 publish(self.warehouse, wait_s=0)
                 self._stale, self._problem = False, None
             except WarehouseBusy:
