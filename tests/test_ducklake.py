@@ -38,7 +38,7 @@ def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, mon
         # The report task (and so the explorer's snapshot, which the pages read) works the same.
         assert re.search(r"^report: .+\.html$", stages.report(lake, "r1"), re.M)
         with open_snapshot(snapshot_path(lake)) as snap, duckdb.connect(str(file_wh), read_only=True) as ref:
-            assert _content(snap) == _content(ref)
+            assert warehouse_content(snap) == warehouse_content(ref)
             assert snap.execute("SELECT count(*) FROM who_quotes_whom").fetchone()[0] > 0
         reader = SnapshotReader(lake)
         reader.refresh()  # the snapshot matches the lake's latest run: nothing to do
