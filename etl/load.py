@@ -339,6 +339,25 @@ def _used_blocks(con: duckdb.DuckDBPyConnection, database: str) -> int:
                        [database]).fetchone()[0]
 
 
+def expire_lake_snapshots(target: str, keep_days: int, wait_s: float = 5.0) -> dict:
+    """DuckLake keeps every snapshot for time travel, and with it every Parquet file a nightly load
+    replaced: a month of nights keeps a month of rewritten files. Snapshots older than keep_days
+    expire (the current one never does) and the files only they referenced are deleted. A busy
+    warehouse is left for the next run."""
+    try:
+        with connect(target, wait_s=wait_s) as con:
+            count = "SELECT count(*) FROM ducklake_snapshots('warehouse')"
+            before = con.execute(count).fetchone()[0]
+            con.execute(f"CALL ducklake_expire_snapshots('warehouse', older_than => now() - INTERVAL {int(keep_days)} DAY)")
+            deleted = con.execute("CALL ducklake_cleanup_old_files('warehouse', cleanup_all => true)").fetchall()
+            after = con.execute(count).fetchone()[0]
+    except WarehouseBusy as exc:
+        log.warning("DuckLake snapshots not expired this time: %s", exc)
+        return {"expired": 0, "reason": str(exc)}
+    log.info("DuckLake: %d snapshot(s) older than %d days expired, %d file(s) deleted", before - after, keep_days, len(deleted))
+    return {"expired": before - after, "snapshots": after, "files_deleted": len(deleted)}
+
+
 def compact(target: Target, wait_s: float = 5.0) -> dict | None:
     """Keep a DuckDB file from growing night after night.
 
@@ -351,9 +370,11 @@ def compact(target: Target, wait_s: float = 5.0) -> dict | None:
     the old file's write lock: no write can slip in between, a reader keeps the old snapshot, and a
     crash before the rename leaves the old file in place. The copy costs about one read and one
     write of the warehouse, at most once per doubling. A busy warehouse is left for the next run.
-    DuckLake warehouses are maintained by expire_snapshots instead.
+    DuckLake warehouses are maintained by expiring old snapshots instead (expire_lake_snapshots).
     """
-    if config.is_lake(target) or not Path(target).exists():
+    if config.is_lake(target):
+        return expire_lake_snapshots(target, config.LAKE_KEEP_DAYS, wait_s=wait_s)
+    if not Path(target).exists():
         return None
     path = Path(target)
     tmp = path.with_name(path.name + ".compacting")

@@ -10,7 +10,7 @@ import pytest
 
 from etl import stages
 from etl.explorer.snapshot import SnapshotReader, open_snapshot, snapshot_path
-from etl.load import WAREHOUSE_TABLES, connect
+from etl.load import WAREHOUSE_TABLES, connect, expire_lake_snapshots
 from tests.conftest import warehouse_content
 from tests.services import throwaway_database
 
@@ -61,3 +61,10 @@ def test_ducklake_matches_duckdb_file_and_is_idempotent(seed_drop, tmp_path, mon
             assert warehouse_content(con) == warehouse_content(ref)
             assert con.execute("SELECT first_run_id, last_run_id FROM articles WHERE article_id = ?",
                                [seed.name]).fetchone() == ("r1", "r3")
+        # snapshot expiry: old snapshots and the files only they referenced go, the content stays
+        files_before = len(list((tmp_path / "lake_data").rglob("*.parquet")))
+        res = expire_lake_snapshots(lake, keep_days=0)
+        assert res["expired"] > 0 and res["snapshots"] == 1 and res["files_deleted"] > 0
+        assert len(list((tmp_path / "lake_data").rglob("*.parquet"))) == files_before - res["files_deleted"]
+        with connect(lake, read_only=True) as con, duckdb.connect(str(file_wh), read_only=True) as ref:
+            assert warehouse_content(con) == warehouse_content(ref)
