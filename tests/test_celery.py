@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,12 +21,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import pytest
+import redis
 
 from etl import config, stages
 from etl.airflow_local import free_port
 from tests.airflow_support import airflow_services, copy_seeds, wait_for, warehouse_rows
 from tests.conftest import warehouse_content
-from tests.services import PG_URL, REDIS_URL, require, skip_unless_required, throwaway_database
+from tests.services import PG_URL, REDIS_URL, own_redis, require, skip_unless_required, throwaway_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -34,6 +36,9 @@ WORKERS = ("w1", "w2")
 # Small enough for a test to wait for (production values and why: docs/airflow.md, Operating at scale).
 HEARTBEAT = {"AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
              "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5"}
+# A task whose broker message was lost stays "queued"; the scheduler requeues it after this.
+QUEUED_TIMEOUT = {"AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "30",
+                  "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "5"}
 
 
 def _with_db(url: str, db: str, scheme: str | None = None) -> str:
@@ -210,3 +215,53 @@ def test_worker_killed_mid_shard_is_retried_on_the_other_worker(tmp_path, pg_dat
     with duckdb.connect(str(wh), read_only=True) as con:
         assert warehouse_content(con) == reference
         assert con.execute("SELECT status FROM runs").fetchall() == [("success",)]
+
+
+def test_broker_restart_during_nlp(tmp_path, pg_database, monkeypatch):
+    """kill -9 the broker (a redis-server of the test's own, no persistence) while an NLP shard runs
+    and others wait in its queue, start it again on the same port: the workers and the scheduler
+    reconnect, the scheduler requeues the shards whose messages were lost once they have been
+    queued for [scheduler] task_queued_timeout, and the run (or, had it failed, the next one)
+    loads what an uninterrupted run loads."""
+    drop, wh = tmp_path / "drop", tmp_path / "wh" / "news.duckdb"
+    copy_seeds(drop, per_category=3)  # 10 articles -> 4 NLP shards for 2 workers: some wait in the queue
+    reference = _reference(drop, tmp_path / "reference" / "news.duckdb", monkeypatch)
+    flag, release = tmp_path / "paused-nlp", tmp_path / "release-nlp"
+    extra = {**HEARTBEAT, **QUEUED_TIMEOUT, "NEWS_ETL_PAUSE_AT": "nlp", "NEWS_ETL_PAUSE_FLAG": str(flag),
+             "NEWS_ETL_PAUSE_RELEASE": str(release), "NEWS_ETL_PAUSE_SECONDS": "900"}
+    queue = f"news_etl_test_{secrets.token_hex(4)}"
+    params = {"input_dir": str(drop), "warehouse": str(wh)}
+    with own_redis(tmp_path / "redis.log") as broker, \
+            celery_airflow(tmp_path, pg_database, queue, broker_url=broker.url, extra=extra) as af:
+        run_id = af.client.trigger(params)["dag_run_id"]
+        af.client.set_paused(False)
+        wait_for(flag.exists, 300, 0.5, f"an NLP shard to start\n{af.diagnostics()}")
+        broker.kill()  # the broker dies with the messages of the shards still waiting
+        at_kill = _nlp_tasks(pg_database, run_id)
+        time.sleep(3)
+        broker.start()  # empty: no AOF, no RDB
+        release.touch()
+        runs = [af.wait_run(run_id, timeout=600)]
+        if runs[0]["state"] != "success":  # failed cleanly: the next run must complete
+            runs.append(af.wait_run(af.client.trigger(params)["dag_run_id"], timeout=600))
+        assert runs[-1]["state"] == "success", af.run_report(runs[-1]["dag_run_id"])
+        nlp = _nlp_tasks(pg_database, runs[-1]["dag_run_id"])
+        scheduler_log = af.services.log_tail("scheduler", 5000)
+        worker_logs = {w: af.services.log_tail(f"worker-{w}", 3000) for w in WORKERS}
+        with redis.Redis.from_url(broker.url) as client:
+            waiting = client.llen(f"{queue}:{queue}")
+
+    # Shards were waiting in the broker when it died; the scheduler requeued them; all succeeded.
+    assert any(state == "queued" for _, _, state, _ in at_kill), at_kill
+    assert "Task stuck in queued; will try to requeue" in scheduler_log
+    assert all(state == "success" for _, _, state, _ in nlp), nlp
+    # Both workers lost the broker and came back to it; no message is left waiting.
+    for w, log in worker_logs.items():
+        lost = log.find("Connection to broker lost")
+        assert lost >= 0 and "Connected to" in log[lost:], f"{w}:\n{log[-5000:]}"
+    assert waiting == 0
+    # The warehouse is the uninterrupted run's: same rows, same ids, nothing twice.
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert warehouse_content(con) == reference
+        statuses = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+    assert statuses[-1] == ("success",), statuses
