@@ -5,7 +5,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
 KEEP_LABELS = frozenset(
@@ -144,19 +144,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
             continue
         if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
             continue  # shouted headline words
-        start_char = span.start_char
-        out.append(
-            Mention(
-                text=text,
-                label=label,
-                start_char=start_char,
-                end_char=span.end_char,
-                sentence_index=sentence_index(starts, start_char),
-                key=normalise_key(text, label),
-                tok_start=s,
-                tok_end=e,
-            )
-        )
+        out.append(span_mention(span, label, starts))
     out = _propagate(doc, out, starts)
     _link_acronyms(doc.text, out)
     return out
@@ -194,12 +182,21 @@ def _propagate(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Men
             s = i - 1 if i > 0 and doc[i - 1].lower_ in HONORIFICS and label == "PERSON" else i
             if (s == i and i > 0 and doc[i - 1].tag_ in proper) or (j < len(doc) and doc[j].tag_ in proper):
                 break  # part of a longer name ('Safin Foundation')
-            span = doc[s:j]
-            added.append(Mention(text=span.text, label=label, start_char=span.start_char, end_char=span.end_char,
-                                 sentence_index=sentence_index(starts, span.start_char),
-                                 key=normalise_key(span.text, label), tok_start=s, tok_end=j))
+            added.append(span_mention(doc[s:j], label, starts))
             taken[s:j] = b"\x01" * (j - s)
             break
+    return with_added(mentions, added)
+
+
+def span_mention(span: Span, label: str, starts: list[int]) -> Mention:
+    """The mention of a token span, its key normalised for its label."""
+    return Mention(text=span.text, label=label, start_char=span.start_char, end_char=span.end_char,
+                   sentence_index=sentence_index(starts, span.start_char), key=normalise_key(span.text, label),
+                   tok_start=span.start, tok_end=span.end)
+
+
+def with_added(mentions: list[Mention], added: list[Mention]) -> list[Mention]:
+    """Mentions in document order (their indexes bisect on tok_start)."""
     return sorted(mentions + added, key=lambda m: m.tok_start) if added else mentions
 
 

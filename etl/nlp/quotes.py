@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
-from .entities import HONORIFICS, TITLE_WORDS, Mention, normalise_key, sentence_index
+from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, with_added
 from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -608,14 +608,15 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
     has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub if t.i not in modifiers)
     nl = _noun_lemma(subj)
-    if definite and not has_ment and (subj.tag_.startswith("NN") or _AGE_NOUN.search(phrase)):
+    aged = _AGE_NOUN.search(phrase) is not None  # 'the 34-year-old' (spaCy: JJ, tagged DATE)
+    if definite and not has_ment and (subj.tag_.startswith("NN") or aged):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
         ante = _same_head_antecedent(ix, subj)
         if ante is not None:
             return ante
         if nl in UNNAMED_ROLES:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
-        if nl in PERSON_ROLE_NOUNS or _AGE_NOUN.search(phrase) or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
+        if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
@@ -795,11 +796,9 @@ def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
             span = doc[a : subj.i + 1]
             if len(span) < 2 or any(t.i in taken or t.ent_type_ or not t.text[:1].isupper() or not t.is_alpha for t in span):
                 continue
-            added.append(Mention(text=span.text, label="PERSON", start_char=span.start_char, end_char=span.end_char,
-                                 sentence_index=sentence_index(starts, span.start_char),
-                                 key=normalise_key(span.text, "PERSON"), tok_start=span.start, tok_end=span.end))
+            added.append(span_mention(span, "PERSON", starts))
             taken.update(range(span.start, span.end))
-    return sorted(mentions + added, key=lambda m: m.tok_start) if added else mentions
+    return with_added(mentions, added)
 
 
 def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None) -> list[Quote]:
@@ -1004,8 +1003,12 @@ def _subjectless(v: Token) -> bool:
 def _continues(text: str, source: Quote, q: Quote) -> bool:
     """q follows source closely: no more than one paragraph break and 300 characters between them."""
     end = max(source.end, source.mark_close)
-    gap = text[end : q.start] if end <= q.start else ""
-    return 0 < q.start - end < 300 and gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1
+    return 0 < q.start - end < 300 and _paragraph_breaks(text[end : q.start]) <= 1
+
+
+def _paragraph_breaks(gap: str) -> int:
+    """Blank-line paragraph breaks in gap, or 1 for single line breaks only."""
+    return gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0)
 
 
 def _near_previous(text: str, prev: Quote, om: int) -> bool:
@@ -1013,7 +1016,7 @@ def _near_previous(text: str, prev: Quote, om: int) -> bool:
     if prev.cue_i is None and not prev.extra.get("inherit"):
         return False
     gap = text[prev.mark_close : om]
-    return gap.count("\n\n") + (1 if "\n" in gap and "\n\n" not in gap else 0) <= 1 and len(gap) < 400
+    return _paragraph_breaks(gap) <= 1 and len(gap) < 400
 
 
 def _subj_left(v: Token) -> int:
