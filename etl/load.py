@@ -389,7 +389,7 @@ def compact(target: Target, wait_s: float = 5.0) -> dict | None:
             if used < COMPACT_GROWTH * last:
                 return {"compacted": False, "used_blocks": used, "last_compacted_blocks": last}
             tmp.unlink(missing_ok=True)
-            con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS compacted")
+            con.execute(f"ATTACH {sql_string(tmp)} AS compacted")
             con.execute(f'COPY FROM DATABASE "{db}" TO compacted')
             after = _used_blocks(con, "compacted")
             con.execute("DELETE FROM compacted.compactions")
