@@ -29,7 +29,7 @@ from pathlib import Path
 
 from etl import config, orphans
 
-DAG_ID = "news_etl"
+DAG_ID = config.DAG_ID
 DEFAULT_PORT = 8080
 DEFAULT_USER = "admin"
 DEFAULT_PASSWORD = "admin"  # local development only; deploy/ and docs/airflow.md cover real credentials

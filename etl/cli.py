@@ -17,7 +17,7 @@ from pathlib import Path
 
 from etl import config
 
-DAG_ID = "news_etl"
+DAG_ID = config.DAG_ID
 
 
 def airflow_env() -> dict[str, str]:

@@ -16,6 +16,7 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "news.duckdb"
 MAX_FILE_BYTES = int(os.environ.get("NEWS_ETL_MAX_FILE_BYTES", 20 * 1024 * 1024))
 # Articles per NLP shard (one mapped Airflow task each).
 SHARD_SIZE = int(os.environ.get("NEWS_ETL_SHARD_SIZE", 400))
+DAG_ID = "news_etl"
 # DuckLake snapshots (time travel) kept this many days; older ones expire and their files are deleted.
 LAKE_KEEP_DAYS = int(os.environ.get("NEWS_ETL_LAKE_KEEP_DAYS", 14))
 

@@ -36,7 +36,7 @@ from etl import config
 
 log = logging.getLogger(__name__)
 
-DAG_ID = "news_etl"
+DAG_ID = config.DAG_ID
 OWNER_KEY = "news_etl_owner"  # in the conf of every run `news-etl run` creates
 MARKER_DIR = "news_etl_runs"  # under AIRFLOW_HOME: one <token>.json per live `news-etl run`
 PR_SET_PDEATHSIG = 1
@@ -76,7 +76,7 @@ def current_owner() -> dict:
 def token(owner: dict) -> str:
     """A file-name-safe id of an owner; the pid and start time make it unique on its host."""
     raw = f"{owner.get('host')}-{owner.get('pid')}-{owner.get('start_ticks')}"
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in raw)
+    return config.safe_name(raw)
 
 
 def is_dead(owner: dict) -> bool:
