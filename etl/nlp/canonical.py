@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from .entities import HONORIFICS, JUNK
-from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES
+from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 
@@ -140,7 +140,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             if lab == "PERSON":
                 c.full = True
                 full_by_last[words[-1]].append(c)
-                full_by_first[words[0]].append(c)
+                full_by_first[given_name_form(words[0])].append(c)
             if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
                 acronyms[_initials(nk)].append(c)
             if lab == "ORG":
@@ -151,7 +151,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         target = None
         if len(words) == 1 and c.fixed is None and not c.full:
             cands = {id(x): x for x in full_by_last.get(words[0], []) if x is not c}
-            firsts = {id(x): x for x in full_by_first.get(words[0], []) if x is not c}
+            firsts = {id(x): x for x in full_by_first.get(given_name_form(words[0]), []) if x is not c}
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
             elif len(firsts) == 1 and c.votes.most_common(1)[0][0] == "PERSON":

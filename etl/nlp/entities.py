@@ -175,7 +175,7 @@ SPORT_DENSITY = 0.01
 # "Wales' victories", "the Scotland game", "Bath owner".
 TEAM_HEADS = frozenset(
     """coach coaches manager boss job man men game games match matches victory victories win wins defeat defeats
-    draw side team squad captain skipper physio players fans supporters owner chairman debut shirt camp
+    draw side team squad captain skipper physio player players fans supporters owner chairman debut shirt camp
     selectors doctor assistant striker defender midfielder winger goalkeeper keeper forward flanker fly-half
     scrum-half prop lock centre wing hooker international internationals career""".split()
 )

@@ -56,3 +56,26 @@ PERSON_ROLE_NOUNS = frozenset(
     commentator historian billionaire mogul businessman congressman vice-president justice sheriff
     chief officer prosecutor investigator mp mep peer backbencher frontbencher councillor""".split()
 )
+
+# Common English short forms of given names: "David" and "Dave" name the same person in one article.
+_SHORT_FORMS = {
+    "david": "dave davy", "michael": "mike mick mickey", "william": "bill billy will willie", "robert": "bob bobby rob robbie bert",
+    "james": "jim jimmy jamie", "richard": "dick rick ricky richie", "anthony": "tony", "thomas": "tom tommy",
+    "joseph": "joe joey", "edward": "ed eddie ted ned", "charles": "charlie chuck chas", "christopher": "chris",
+    "daniel": "dan danny", "matthew": "matt", "nicholas": "nick nicky", "stephen": "steve stevie", "steven": "steve",
+    "peter": "pete", "andrew": "andy drew", "alexander": "alex sandy", "benjamin": "ben", "samuel": "sam sammy",
+    "jonathan": "jon jonny", "john": "johnny jack", "gerald": "gerry", "gerard": "gerry", "lawrence": "larry",
+    "ronald": "ron ronnie", "donald": "don donnie", "kenneth": "ken kenny", "timothy": "tim", "patrick": "pat paddy",
+    "frederick": "fred freddie", "philip": "phil", "raymond": "ray", "gregory": "greg", "jeffrey": "jeff",
+    "geoffrey": "geoff", "douglas": "doug", "leonard": "len lenny", "terence": "terry", "vincent": "vince",
+    "elizabeth": "liz lizzie beth betty", "margaret": "maggie meg peggy", "catherine": "kate cathy katie",
+    "katherine": "kate kathy katie", "jennifer": "jenny jen", "rebecca": "becky", "deborah": "debbie deb",
+    "susan": "sue susie", "patricia": "pat trish", "victoria": "vicky", "alexandra": "alex sandra",
+    "samantha": "sam", "christine": "chris", "josephine": "jo", "joanna": "jo", "abigail": "abby",
+}
+SHORT_FORM_OF = {short: formal for formal, shorts in _SHORT_FORMS.items() for short in shorts.split()}
+
+
+def given_name_form(word: str) -> str:
+    """One form for a given name and its short forms ('dave' -> 'david'), to match them in one article."""
+    return SHORT_FORM_OF.get(word, word)
