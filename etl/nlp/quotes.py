@@ -303,7 +303,12 @@ def _subject_of(v: Token) -> Token | None:
         return _pobj_under(v, _is_agent)
     cur = v
     via_xcomp = False
-    for _ in range(3):
+    for _ in range(4):
+        if cur is not v and cur.dep_ == "ccomp" and _is_cue(cur.head):
+            # 'X said the deal has "kept us safe", claiming ...': a participle the parser hung on the
+            # reported clause still tells what the reporter did; the reported clause's subject says nothing
+            cur = cur.head
+            continue
         if via_xcomp:
             # "forced X to admit", "X was asked to say": the object, or the passive subject, speaks
             for c in cur.children:
