@@ -303,7 +303,7 @@ def _subject_of(v: Token) -> Token | None:
         return _pobj_under(v, _is_agent)
     cur = v
     via_xcomp = False
-    for _ in range(4):
+    for _ in range(6):
         if cur is not v and cur.dep_ == "ccomp" and _is_cue(cur.head):
             # 'X said the deal has "kept us safe", claiming ...': a participle the parser hung on the
             # reported clause still tells what the reporter did; the reported clause's subject says nothing
