@@ -279,7 +279,9 @@ def _cue_text(t: Token) -> str:
 
 
 # What a speaker issues or releases: 'X released a letter saying ...' makes X the speaker.
-MESSAGE_NOUNS = frozenset("statement statements letter tweet tweets email message post note release memo ad video".split())
+MESSAGE_NOUNS = frozenset(
+    "statement statements letter tweet tweets email message post note release memo ad video response article reply op-ed column interview speech remarks".split()
+)
 _EXPLETIVE_HEADS = frozenset("is was 's be been means meant seems seemed".split())
 
 
@@ -328,6 +330,9 @@ def _subject_of(v: Token) -> Token | None:
             h = cur.head
             if h.lower_ in MESSAGE_NOUNS and h.dep_ == "dobj" and h.head.tag_.startswith("VB"):
                 cur, via_xcomp = h.head, False  # 'X issued a statement saying ...': the sender speaks
+                continue
+            if h.lower_ in MESSAGE_NOUNS and h.dep_ == "pobj" and h.head.head.tag_.startswith("VB"):
+                cur, via_xcomp = h.head.head, False  # 'X shot back in an article stating ...'
                 continue
             return h
         via_xcomp = cur.dep_ == "xcomp"
