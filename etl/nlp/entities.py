@@ -238,6 +238,11 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
     added = []
     for i, t in enumerate(doc[1:], 1):
+        if (sport and i not in taken and t.tag_ == "NNPS" and _untagged_proper(t) and doc[i - 1].lower_ == "the"
+                and t.lower_ not in SPORT_WORDS and t.lower_ != "games"):
+            added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'the Scarlets', 'the Ospreys': a team
+            taken.add(i)
+            continue
         # untagged proper nouns right after a descriptor: 'gas monopoly Gazprom'
         if i in taken or not _untagged_proper(t) or doc[i - 1].lower_ not in ORG_NOUNS or doc[i - 1].dep_ != "compound":
             continue
@@ -297,11 +302,22 @@ def _not_name(prefix: Span) -> bool:
 
 
 def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
-    """'Mr Grieve' that the model left untagged: a personal title before proper nouns names a person."""
+    """Person names the model left untagged: a personal title before proper nouns ('Mr Grieve'), or a given
+    name before one or two capitalised proper nouns that end the name ('Scott Johnson said')."""
     taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
     added = []
     for i, t in enumerate(doc[:-1]):
-        if t.lower_ not in PERSONAL_TITLES or not t.text[:1].isupper() or t.ent_type_ or i in taken:
+        if i in taken or t.ent_type_ or not t.text[:1].isupper():
+            continue
+        if t.lower_ in GIVEN_NAMES and t.tag_ == "NNP" and not (i > 0 and _untagged_proper(doc[i - 1])):
+            e = i + 1
+            while e < len(doc) and e - i <= 2 and _untagged_proper(doc[e]) and not doc[e].text.isupper() and e not in taken:
+                e += 1
+            if e > i + 1 and not (e < len(doc) and doc[e].tag_ in ("NNP", "NNPS")):
+                added.append(span_mention(doc[i:e], "PERSON", starts))
+                taken.update(range(i, e))
+            continue
+        if t.lower_ not in PERSONAL_TITLES:
             continue
         e = i + 1
         while e < len(doc) and e - i <= 3 and _untagged_proper(doc[e]) and e not in taken:
