@@ -565,6 +565,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     # conjoined subjects: "James Mattis and Tillerson" -> link the last conjunct
     for c in subj.conjuncts:
         cm = ix.ment_by_tok.get(c.i)
+        if cm is None:  # 'Gibson and his partner Bruce Davey': the name in the conjunct's apposition
+            cm = next((ix.ment_by_tok[x.i] for x in c.children if x.dep_ in ("appos", "compound")
+                       and x.i in ix.ment_by_tok and ix.label_of(ix.ment_by_tok[x.i]) == "PERSON"), None)
         if cm is not None and c.i > subj.i:
             conj_m = cm
     if m is not None and ix.label_of(m) in _PLACE_LABELS and subj.is_upper:
@@ -630,7 +633,26 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
+    if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) and not has_ment \
+            and subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS:
+        return phrase, _named_next(ix, subj)
     return phrase, None
+
+
+# An indefinite description in the first LEAD_SENTENCES sentences (the headline counts) may be named next.
+LEAD_SENTENCES = 3
+
+
+def _named_next(ix: _DocIndex, subj: Token) -> Mention | None:
+    """'A US airline attendant ... says she has been fired. Ellen Simonetti, ...': a news lead introduces
+    its protagonist by description, and the next sentence opens with the name."""
+    s = ix.sent_of(subj.i)
+    if s >= LEAD_SENTENCES or s + 1 >= len(ix.sents):
+        return None
+    nxt = ix.sents[s + 1]
+    first = next((t for t in nxt if not t.is_space and not t.is_punct), None)
+    m = ix.ment_by_tok.get(first.i) if first is not None else None
+    return m if m is not None and m.tok_start == first.i and ix.label_of(m) == "PERSON" else None
 
 
 # ----------------------------------------------------------------------------------------------
