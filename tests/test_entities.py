@@ -126,3 +126,64 @@ def test_bracketed_acronym_is_not_part_of_the_name():
     assert "(" not in "".join(mentions["text"].to_list())
     keys = dict(zip(mentions["text"].to_list(), mentions["key"].to_list()))
     assert keys["EU"] == keys["European Union"] and keys["IMF"] == keys["International Monetary Fund"]
+
+
+def _labels(text: str) -> dict[str, set[str]]:
+    """text of each mention -> its labels, for one article."""
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    out: dict[str, set[str]] = {}
+    for t, lab in m.select("text", "label").iter_rows():
+        out.setdefault(t, set()).add(lab)
+    return out
+
+
+SPORT_REPORT = (
+    "Wales coach Mike Ruddock has named his squad for the Six Nations match against France.\n\n"
+    "Ruddock said the injury to captain Gareth Thomas was a blow, but the victory over Scotland "
+    "showed the strength of the squad. Wales face France in Cardiff on Saturday, and the France coach "
+    "said his side would be at full fitness. The league season resumes after the tournament."
+)
+
+
+def test_places_used_as_teams_are_organisations_in_a_sports_report():
+    labels = _labels(SPORT_REPORT)
+    assert labels["Wales"] == {"ORG"}, labels
+    assert labels["France"] == {"ORG"}, labels
+    assert "Mike Ruddock" in labels and labels["Mike Ruddock"] == {"PERSON"}
+
+
+def test_places_stay_places_outside_sports_reports():
+    labels = _labels(
+        "The Welsh Assembly said new funding for hospitals had been agreed, and the president of France "
+        "met the Scotland secretary in London."
+    )
+    assert labels["France"] == {"GPE"} and labels["Scotland"] == {"GPE"}, labels
+
+
+def test_an_organisation_described_as_one_is_an_organisation():
+    labels = _labels(
+        "Shares in Russian oil giant Yukos fell on Monday. Yukos said its main unit had been sold, and "
+        "gas monopoly Gazprom was expected to bid. Gazprom declined to comment."
+    )
+    assert labels["Yukos"] == {"ORG"}, labels
+    assert labels["Gazprom"] == {"ORG"}, labels
+
+
+def test_person_spans_fixed_by_given_names():
+    labels = _labels(
+        "Fellow Lib Dem Norman Baker said the plan was flawed. Wales physio Mark Davies said the winger "
+        "would miss the game. The squad left out Sonny Bill Williams."
+    )
+    assert "Norman Baker" in labels and "Lib Dem Norman Baker" not in labels, labels
+    assert "Mark Davies" in labels, labels
+    assert not any(k.startswith("Bill Williams") for k in labels), labels
+
+
+def test_untitled_and_titled_names_the_model_missed_are_people():
+    labels = _labels(
+        "But shadow attorney general Mr Grieve said the minister should resign. "
+        "The bill is debated in the Commons on Monday, and Parliament will vote next week."
+    )
+    assert labels.get("Mr Grieve") == {"PERSON"}, labels
+    assert labels.get("Commons") == {"ORG"}, labels  # not 'Commons on Monday'
+    assert labels.get("Parliament") == {"ORG"}, labels

@@ -255,9 +255,9 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     mentions = with_added(mentions, added)
     orgs = {m.key for m in added}
     for m in mentions:
-        if m.key in orgs or m.label not in ("GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
+        if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
             continue
-        if m.label == "PERSON" and (" " in m.key or m.key in surnames or m.key.lower() in GIVEN_NAMES):
+        if m.key in surnames or m.key.lower() in GIVEN_NAMES or m.label == "PERSON" and " " in m.key:
             continue
         if _org_cue(doc, m) or sport and _team_cue(doc, m):
             orgs.add(m.key)
