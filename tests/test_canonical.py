@@ -168,3 +168,21 @@ def test_first_name_and_bracketed_acronym_join_the_full_name():
     assert len(rnid) == 1 and names[rnid.pop()] == "Royal National Institute for Deaf People"
     mike = set(mw.filter(pl.col("text").is_in(["Mike", "Mike Mills"])).get_column("entity_id"))
     assert len(mike) == 1 and names[mike.pop()] == "Mike Mills"
+
+
+def test_short_form_of_a_given_name_joins_the_full_name():
+    m = _mentions([("a", "Dave Hodges", "PERSON"), ("a", "David", "PERSON"), ("a", "Hodges", "PERSON"),
+                   ("b", "David Moyes", "PERSON"), ("b", "Dave", "PERSON"), ("b", "Michael", "PERSON")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    a = mw.filter(pl.col("article_id") == "a").get_column("entity_id").unique().to_list()
+    assert len(a) == 1 and names[a[0]] == "Dave Hodges"
+    dave = mw.filter((pl.col("article_id") == "b") & (pl.col("text") == "Dave")).get_column("entity_id").item()
+    michael = mw.filter(pl.col("text") == "Michael").get_column("entity_id").item()
+    assert names[dave] == "David Moyes" and names[michael] != "David Moyes"
+
+
+def test_the_states_is_the_united_states():
+    m = _mentions([("a", "States", "GPE"), ("a", "US", "GPE")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    assert mw.get_column("entity_id").n_unique() == 1 and ents.get_column("name").to_list() == ["United States"]

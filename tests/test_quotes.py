@@ -313,3 +313,32 @@ def test_descriptions_resolve_to_the_named_person_and_unnamed_roles_stay_roles()
     assert _one(q, "the plan would go ahead")["speaker_name"] == "Jane Roe"
     paid = _one(q, "the workers would be paid")
     assert paid["speaker_text"] == "A spokesman for the plant" and paid["speaker_entity_id"] is None
+
+
+def test_participle_after_a_reported_clause_speaks_for_the_reporter():
+    # the parser hangs "claiming" on the reported clause ("has kept us safe"), whose subject says nothing
+    rows = _quotes(
+        'Mary Jones said the new border deal has "kept us safe" on television before claiming that open '
+        'borders are "tearing families apart".'
+    )
+    assert _by_text(rows, "tearing families apart")["speaker_name"] == "Mary Jones"
+    rows = _quotes("Tom Brown shot back in an article stating that the city was the capital of the region.")
+    assert _by_text(rows, "the city was the capital")["speaker_name"] == "Tom Brown"
+
+
+def test_lead_description_is_the_person_named_next():
+    rows = _quotes(
+        "Airline worker fired over blog\n\nA US airline attendant suspended over pictures on her blog says "
+        "she has been fired.\n\nEllen Simonetti, 30, wrote an anonymous diary about her life in the air."
+    )
+    assert _by_text(rows, "she has been fired")["speaker_name"] == "Ellen Simonetti"
+    # an unnamed role stays the role
+    rows = _quotes("A spokesman said the airline would appeal.\n\nEllen Simonetti, 30, wrote a diary.")
+    r = _by_text(rows, "the airline would appeal")
+    assert r["speaker_name"] is None and r["speaker_text"] == "A spokesman"
+
+
+def test_conjoined_speakers_with_an_appositive_name():
+    rows = _quotes("Gibson and his business partner Bruce Davey said they would not campaign for the award.")
+    r = _by_text(rows, "they would not campaign")
+    assert r["speaker_name"] == "Bruce Davey" and "Gibson" in r["speaker_text"]

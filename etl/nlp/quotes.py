@@ -633,7 +633,8 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
-    if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) and not has_ment \
+    named = any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok)
+    if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) and not named \
             and subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS:
         return phrase, _named_next(ix, subj)
     return phrase, None
