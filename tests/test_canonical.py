@@ -186,3 +186,16 @@ def test_the_states_is_the_united_states():
     m = _mentions([("a", "States", "GPE"), ("a", "US", "GPE")])
     mw, ents, _ = canonicalise(m, EMPTY)
     assert mw.get_column("entity_id").n_unique() == 1 and ents.get_column("name").to_list() == ["United States"]
+
+
+def test_a_place_and_the_team_of_its_name_stay_apart_in_a_batch():
+    """'France' the team (ORG, in sports reports) and the country (GPE) are not voted into one label."""
+    m = _mentions([("a", "France", "ORG"), ("b", "France", "ORG"), ("c", "France", "GPE"), ("c", "France", "GPE"),
+                   ("d", "Yukos", "ORG"), ("e", "Yukos", "ORG"), ("f", "Yukos", "PERSON"), ("f", "Yukos", "PERSON"),
+                   ("f", "Yukos", "PERSON")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    france = mw.filter(pl.col("text") == "France")
+    assert set(france.filter(pl.col("article_id") == "c").get_column("label")) == {"GPE"}
+    assert set(france.filter(pl.col("article_id") != "c").get_column("label")) == {"ORG"}
+    # a flipped article's mentions vote for the batch's label: the entity stays an organisation
+    assert set(mw.filter(pl.col("text") == "Yukos").get_column("label")) == {"ORG"}

@@ -200,8 +200,9 @@ def _cluster_name_label(c: _Cluster) -> tuple[str, str]:
 
 def _batch_labels(clusters: list[_Cluster], cinfo: dict[int, tuple[str, str]]) -> dict[tuple[str, int], str]:
     """Label votes across the batch: one name is one kind of thing. A name tagged ORG in most articles and
-    PERSON or GPE in one ('Yukos', 'Anderlecht') takes the label with at least twice the votes of the
-    article's own, so its mentions join one entity. Returns (norm name, cluster id) -> new label."""
+    PERSON in one ('Yukos', 'Anderlecht') takes the label with at least twice the votes of the article's
+    own, so its mentions join one entity. A place and an organisation (a team, a government) are left
+    apart. Returns (norm name, cluster id) -> new label."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for c in clusters:
         if c.fixed is None:
@@ -214,6 +215,8 @@ def _batch_labels(clusters: list[_Cluster], cinfo: dict[int, tuple[str, str]]) -
         if c.fixed is not None or v is None or len(v) < 2:
             continue
         best, n = v.most_common(1)[0]
+        if {label, best} in ({"ORG", "GPE"}, {"ORG", "LOC"}):
+            continue  # a place and an organisation of its name are both real: 'France' the country and the team
         if best != label and n >= 2 * v[label]:
             out[(norm(name), id(c))] = best
     return out
@@ -265,7 +268,9 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
     majority = _batch_labels(doc_clusters, cinfo)
     for c in doc_clusters:
         name, label = cinfo[id(c)]
-        label = majority.get((norm(name), id(c)), label)
+        if (norm(name), id(c)) in majority:
+            label = majority[(norm(name), id(c))]
+            c.votes = Counter({label: sum(c.votes.values())})  # its mentions now vote for the batch's label
         c.name = name
         cinfo[id(c)] = (name, label)
         if coarse(label) == "PERSON" and len(norm(name).split()) >= 2:
