@@ -184,7 +184,7 @@ TEAM_VERBS = frozenset("beat beats beaten defeat defeated face faces faced host 
 TEAM_PREPS = frozenset({"against", "v", "v.", "vs", "vs.", "over"})
 # A name described by one of these is an organisation: "oil giant Yukos", "brokers Jefferies",
 # "Menatep, Yukos' main shareholders' group".
-ORG_NOUNS = frozenset(
+ORG_DESCRIPTORS = frozenset(
     """firm firms company companies giant group maker makers bank banks broker brokers brokerage monopoly carrier
     airline retailer supermarket chain publisher developer broadcaster network operator producer manufacturer
     insurer lender conglomerate subsidiary agency studio label website newspaper magazine channel watchdog
@@ -217,9 +217,9 @@ def _team_cue(doc: Doc, m: Mention) -> bool:
 def _org_cue(doc: Doc, m: Mention) -> bool:
     root = doc[m.tok_end - 1]
     for c in root.children:
-        if c.lower_ in ORG_NOUNS and (c.dep_ == "appos" or c.dep_ == "compound" and c.i == m.tok_start - 1):
+        if c.lower_ in ORG_DESCRIPTORS and (c.dep_ == "appos" or c.dep_ == "compound" and c.i == m.tok_start - 1):
             return True
-    if root.dep_ == "appos" and root.head.lower_ in ORG_NOUNS:
+    if root.dep_ == "appos" and root.head.lower_ in ORG_DESCRIPTORS:
         return True
     # a place has units and owners too ("the company's US unit"): only for names not tagged as places
     return m.label not in ("GPE", "LOC") and root.dep_ in ("compound", "poss", "nmod") and root.head.lower_ in ORG_HEADS
@@ -235,7 +235,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     words = [t.lower_ for t in doc if t.is_alpha]
     sport = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
     surnames = {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key}
-    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    taken = taken_tokens(mentions)
     added = []
     for i, t in enumerate(doc[1:], 1):
         if (sport and i not in taken and t.tag_ == "NNPS" and _untagged_proper(t) and doc[i - 1].lower_ == "the"
@@ -244,7 +244,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             taken.add(i)
             continue
         # untagged proper nouns right after a descriptor: 'gas monopoly Gazprom'
-        if i in taken or not _untagged_proper(t) or doc[i - 1].lower_ not in ORG_NOUNS or doc[i - 1].dep_ != "compound":
+        if i in taken or not _untagged_proper(t) or doc[i - 1].lower_ not in ORG_DESCRIPTORS or doc[i - 1].dep_ != "compound":
             continue
         e = i + 1
         while e < len(doc) and _untagged_proper(doc[e]) and e not in taken:
@@ -304,7 +304,7 @@ def _not_name(prefix: Span) -> bool:
 def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Person names the model left untagged: a personal title before proper nouns ('Mr Grieve'), or a given
     name before one or two capitalised proper nouns that end the name ('Scott Johnson said')."""
-    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    taken = taken_tokens(mentions)
     added = []
     for i, t in enumerate(doc[:-1]):
         if i in taken or t.ent_type_ or not t.text[:1].isupper():
@@ -324,7 +324,6 @@ def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
             e += 1
             if e + 1 < len(doc) and doc[e].text == "-" and not doc[e - 1].whitespace_ and _untagged_proper(doc[e + 1]):
                 e += 1  # 'Mr Kilroy-Silk'
-
         if e > i + 1:
             added.append(span_mention(doc[i:e], "PERSON", starts))
     return with_added(mentions, added)
@@ -373,6 +372,11 @@ def span_mention(span: Span, label: str, starts: list[int]) -> Mention:
     return Mention(text=span.text, label=label, start_char=span.start_char, end_char=span.end_char,
                    sentence_index=sentence_index(starts, span.start_char), key=normalise_key(span.text, label),
                    tok_start=span.start, tok_end=span.end)
+
+
+def taken_tokens(mentions: list[Mention]) -> set[int]:
+    """Indexes of the tokens inside these mentions (a new mention must not overlap them)."""
+    return {i for m in mentions for i in range(m.tok_start, m.tok_end)}
 
 
 def with_added(mentions: list[Mention], added: list[Mention]) -> list[Mention]:

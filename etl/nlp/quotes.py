@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
-from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, with_added
+from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, taken_tokens, with_added
 from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -328,11 +328,10 @@ def _subject_of(v: Token) -> Token | None:
                 return nxt[-1] if nxt else c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
             h = cur.head
-            if h.lower_ in MESSAGE_NOUNS and h.dep_ == "dobj" and h.head.tag_.startswith("VB"):
-                cur, via_xcomp = h.head, False  # 'X issued a statement saying ...': the sender speaks
-                continue
-            if h.lower_ in MESSAGE_NOUNS and h.dep_ == "pobj" and h.head.head.tag_.startswith("VB"):
-                cur, via_xcomp = h.head.head, False  # 'X shot back in an article stating ...'
+            # 'X issued a statement saying ...', 'X shot back in an article stating ...': the sender speaks
+            sender = h.head if h.dep_ == "dobj" else h.head.head if h.dep_ == "pobj" else None
+            if h.lower_ in MESSAGE_NOUNS and sender is not None and sender.tag_.startswith("VB"):
+                cur, via_xcomp = sender, False
                 continue
             return h
         via_xcomp = cur.dep_ == "xcomp"
@@ -633,9 +632,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG")
-    named = any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok)
-    if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) and not named \
-            and subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS:
+    if subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS \
+            and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) \
+            and not any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok):
         return phrase, _named_next(ix, subj)
     return phrase, None
 
@@ -813,7 +812,7 @@ def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
     """Mentions plus the untagged names that speak: the subject of a reporting verb written as a name of
     two or more capitalised words ('Parul Jain, deputy chief economist at Nomura, said') is a person,
     so that the quote links to an entity and a later "she" can refer to her."""
-    taken = {i for m in mentions for i in range(m.tok_start, m.tok_end)}
+    taken = taken_tokens(mentions)
     added = []
     for v in doc:
         if not _is_cue(v):
