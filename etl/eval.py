@@ -176,7 +176,8 @@ def score(docs: list[dict], mw: pl.DataFrame, quotes: pl.DataFrame, per_doc: boo
             ks["sp_n"] += 1
             ks["sp_ok"] += ok
             if not ok:
-                errors.append(("speaker", d.get("doc_id"), gq[j].get("text", "")[:80], gq[j].get("speaker"), pred_sp))
+                errors.append(("speaker", d.get("doc_id"), gq[j].get("kind"), gq[j].get("text", "")[:80],
+                               gq[j].get("speaker"), pred_sp))
         gold_matched = {j for _, j in pairs}
         for j, q in enumerate(gq):
             if j not in gold_matched:

@@ -342,3 +342,19 @@ def test_conjoined_speakers_with_an_appositive_name():
     rows = _quotes("Gibson and his business partner Bruce Davey said they would not campaign for the award.")
     r = _by_text(rows, "they would not campaign")
     assert r["speaker_name"] == "Bruce Davey" and "Gibson" in r["speaker_text"]
+
+
+def test_pronoun_after_an_unnamed_speaker_is_that_speaker():
+    rows = _quotes(
+        'Cinematographer John Mathieson was also nominated but lost to The Aviator. A spokesman for the '
+        'UK Film Council said: "It is disappointing not to have more British winners." He added: "It was '
+        'extraordinary to have 24 British nominees in the initial list."'
+    )
+    r = _by_text(rows, "It was extraordinary")
+    assert r["speaker_name"] is None and r["speaker_text"] == "A spokesman for the UK Film Council"
+    # a person named after the role is the pronoun's antecedent again
+    rows = _quotes(
+        'A spokeswoman for the club said the deal was off. Manager Harry Redknapp said he was angry. '
+        '"It was a shock," he said.'
+    )
+    assert _by_text(rows, "It was a shock")["speaker_name"] == "Harry Redknapp"

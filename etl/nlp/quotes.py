@@ -920,6 +920,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
                 st, sm = _speaker(ix, subj)
+                role = _role_antecedent(ix, subj, sm, last_attr)
+                if role is not None:
+                    st, sm = role, None
+                elif sm is None and st and subj.tag_ in ("NN", "NNP") and _role_gender(subj) != "":
+                    q.extra["role"] = subj.i  # an unnamed person ('a spokesman for the council')
                 q.speaker_text = st
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
@@ -1024,6 +1029,36 @@ def _extend_mixed_all(ix: _DocIndex, quotes: list[Quote]) -> list[Quote]:
             for q in qs[1:]:
                 drop.add(id(q))
     return [q for q in quotes if id(q) not in drop]
+
+
+def _role_gender(noun: Token) -> str | None:
+    """'m' or 'f' for a person noun of one gender ('spokeswoman'), None for either ('official'), ''
+    when the noun does not name a person."""
+    nl = _noun_lemma(noun)
+    if nl.endswith("woman") or nl in ("mother", "wife", "daughter", "sister", "actress", "chairwoman"):
+        return "f"
+    if nl.endswith("man") and nl not in ORG_NOUNS:
+        return "m"
+    if nl in UNNAMED_ROLES or nl in PERSON_ROLE_NOUNS:
+        return None
+    return ""
+
+
+def _role_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> str | None:
+    """'A spokesman for the council said ... He added: "..."': a pronoun right after an unnamed person's
+    quote is that person, not the last named one. The role's phrase when the previous speaker was an
+    unnamed person of the pronoun's gender in the last two sentences and no person was named since."""
+    if subj.lower_ not in PRONOUNS_PERSON or last_attr is None or "role" not in last_attr.extra:
+        return None
+    role = ix.doc[last_attr.extra["role"]]
+    if not 0 <= ix.sent_of(subj.i) - ix.sent_of(role.i) <= 2:
+        return None
+    if resolved is not None and resolved.tok_start > role.i:
+        return None
+    g = _role_gender(role)
+    if g is not None and g != ("m" if subj.lower_ in PRONOUNS_MALE else "f"):
+        return None
+    return last_attr.speaker_text
 
 
 def _subjectless(v: Token) -> bool:
