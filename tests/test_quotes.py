@@ -358,3 +358,20 @@ def test_pronoun_after_an_unnamed_speaker_is_that_speaker():
         '"It was a shock," he said.'
     )
     assert _by_text(rows, "It was a shock")["speaker_name"] == "Harry Redknapp"
+
+
+def test_it_continues_an_organisation_or_document_speaker():
+    rows = _quotes(
+        "NIESR warned of tax rises. According to NIESR, the rule is unlikely to be met, and NIESR expects "
+        "higher spending. Fiscal tightening is needed, NIESR said. The NIESR report is the latest to "
+        "question the figures. Earlier this month, accountancy firm Ernst & Young said that Chancellor Gordon Brown's "
+        "forecasts for tax revenues were too optimistic. It claimed revenues were likely to be £6bn below "
+        "estimates."
+    )
+    assert _by_text(rows, "revenues were likely")["speaker_name"] == "Ernst & Young"
+    # a place that only modifies a noun is not what 'it' stands for
+    rows = _quotes(
+        "The singer was jailed in Jamaica. His UK tour was cancelled after Scotland Yard's racial crime "
+        "taskforce announced it was examining the lyrics. It would not confirm that he was among them."
+    )
+    assert _by_text(rows, "he was among them")["speaker_name"] != "United Kingdom"

@@ -455,6 +455,10 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
             continue
         if ix.quote_tok[m.tok_start]:
             continue
+        head = ix.doc[m.tok_end - 1]
+        if lab in _PLACE_LABELS and head.dep_ in ("compound", "amod", "nmod") and head.head.i >= m.tok_end \
+                and _noun_lemma(head.head) not in _STATE_NOUNS:
+            continue  # a place modifying a noun ('Sizzla's UK tour') speaks only as its state ('the US government')
         bonus = 0.0
         if gender is not None:
             g = _gender_of_cluster(ix, m)
@@ -464,7 +468,6 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
                 bonus += 1.0
         if want == "ORG":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
-        head = ix.doc[m.tok_end - 1]
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
         )
@@ -507,6 +510,7 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
 
 
 _PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
+_STATE_NOUNS = ORG_NOUNS | {"administration", "authority", "embassy", "state"}
 _AGE_NOUN = re.compile(r"\b\d+-year-old$")
 # Roles whose holder the article seldom names: left as the role, never guessed from salience.
 UNNAMED_ROLES = frozenset("spokesman spokeswoman spokesperson representative source aide insider".split())
@@ -925,6 +929,12 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     st, sm = role, None
                 elif sm is None and st and subj.tag_ in ("NN", "NNP") and _role_gender(subj) != "":
                     q.extra["role"] = subj.i  # an unnamed person ('a spokesman for the council')
+                elif _it_continues(ix, subj, sm, last_attr):
+                    # 'The firm said in a statement: "..." It added: "..."'
+                    st, sm = last_attr.speaker_text, None
+                    q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
+                if st is not None and _it_antecedent(ix, subj, sm):
+                    q.extra["it"] = subj.i
                 q.speaker_text = st
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
@@ -1059,6 +1069,25 @@ def _role_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None, last_
     if g is not None and g != ("m" if subj.lower_ in PRONOUNS_MALE else "f"):
         return None
     return last_attr.speaker_text
+
+
+def _it_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None) -> bool:
+    """The speaker is something a later 'it' may stand for: an organisation, a place, a document."""
+    nl = _noun_lemma(subj)
+    if subj.lower_ == "it" or nl in MESSAGE_NOUNS:
+        return True
+    if resolved is not None:
+        return ix.label_of(resolved) in ("ORG", "GPE", "NORP")
+    return nl in ORG_NOUNS
+
+
+def _it_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
+    """'It added' right after a quote of an organisation or a document continues that speaker, unless an
+    organisation was named since."""
+    if subj.lower_ != "it" or last_attr is None or "it" not in last_attr.extra:
+        return False
+    prev = last_attr.extra["it"]
+    return 0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 and (resolved is None or resolved.tok_start < prev)
 
 
 def _subjectless(v: Token) -> bool:
