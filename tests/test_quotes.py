@@ -375,3 +375,16 @@ def test_it_continues_an_organisation_or_document_speaker():
         "taskforce announced it was examining the lyrics. It would not confirm that he was among them."
     )
     assert _by_text(rows, "he was among them")["speaker_name"] != "United Kingdom"
+
+
+def test_a_description_resolves_to_an_organisation_of_its_kind():
+    rows = _quotes(
+        "Tony Blair told the BBC the orders would be used in limited circumstances. But the government "
+        "has resisted pressure, saying judges will be able to quash them."
+    )
+    assert _by_text(rows, "judges will be able")["speaker_name"] != "BBC"
+    rows = _quotes(
+        "Argentine commuters were angry on Monday. Metrovias offered staff a pay rise. The firm said no jobs "
+        "would be lost."
+    )
+    assert _by_text(rows, "no jobs")["speaker_name"] != "Argentine"

@@ -434,8 +434,28 @@ def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
     return ix.gender_by_last.get(last[0] if last else "")
 
 
-def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) -> Mention | None:
-    """Most salient earlier mention of type want ('PERSON' or 'ORG') before token tok_i."""
+# What a description may stand for: 'the firm' is a company, never a country or a nationality; 'the
+# government' is a country or a body named as one (a broadcaster or a party is not).
+_GOV_NOUNS = frozenset("government ministry department administration".split())
+_GOV_NAME_WORDS = frozenset("government ministry department office treasury executive administration".split())
+_NOT_PLACE_NOUNS = ORG_NOUNS - _GOV_NOUNS - {"police", "army", "court"}
+
+
+def _fits(ix: _DocIndex, m: Mention, lab: str, noun: str | None) -> bool:
+    """Whether an organisation-like mention can be what the description 'the <noun>' refers to."""
+    if noun is None:
+        return True
+    if noun in _GOV_NOUNS:
+        return lab == "GPE" or lab == "ORG" and not _GOV_NAME_WORDS.isdisjoint(m.key.lower().split())
+    if noun in _NOT_PLACE_NOUNS:
+        return lab == "ORG" or lab == "NORP" and noun in ("party", "group", "union")
+    return True
+
+
+def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None) -> Mention | None:
+    """Most salient earlier mention of type want ('PERSON' or 'ORG') before token tok_i; for an
+    organisation described as 'the <noun>', one that fits the noun, and preferably one named by it
+    ('the committee' -> 'the Home Affairs Committee')."""
     s_here = ix.sent_of(tok_i)
     best, best_score = None, -1e9
     here = ix.doc[tok_i].idx
@@ -451,7 +471,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
         lab = ix.label_of(m)
         if want == "PERSON" and lab != "PERSON":
             continue
-        if want == "ORG" and lab not in ("ORG", "GPE", "NORP"):
+        if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(ix, m, lab, noun)):
             continue
         if ix.quote_tok[m.tok_start]:
             continue
@@ -468,6 +488,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None) ->
                 bonus += 1.0
         if want == "ORG":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
+            if noun is not None and noun in m.key.lower().split():
+                bonus += 2.0
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
         )
@@ -635,7 +657,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
-            return phrase, _resolve(ix, subj.i, "ORG")
+            return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
     if subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS \
             and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) \
             and not any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok):
