@@ -388,3 +388,15 @@ def test_a_description_resolves_to_an_organisation_of_its_kind():
         "would be lost."
     )
     assert _by_text(rows, "no jobs")["speaker_name"] != "Argentine"
+
+
+def test_descriptions_with_a_name_inside_and_participles_on_objects():
+    rows = _quotes(
+        "Michael Howard is to make a pitch for the ethnic vote. But the Tory leader will argue against "
+        "positive discrimination saying it is \"outdated and unjust\". Talks were held, the Reuters news "
+        "agency said. The researchers said the results were promising."
+    )
+    assert _by_text(rows, "outdated and unjust")["speaker_name"] == "Michael Howard"
+    assert _by_text(rows, "Talks were held")["speaker_name"] == "Reuters"
+    r = _by_text(rows, "the results were promising")
+    assert r["speaker_name"] is None and r["speaker_text"] == "The researchers"

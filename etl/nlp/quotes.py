@@ -282,6 +282,11 @@ def _cue_text(t: Token) -> str:
 MESSAGE_NOUNS = frozenset(
     "statement statements letter tweet tweets email message post note release memo ad video response article reply op-ed column interview speech remarks".split()
 )
+# Things that say something without being anyone: 'research suggesting ...', 'a webpage announcing ...'
+SOURCE_NOUNS = MESSAGE_NOUNS | frozenset(
+    "research report study survey poll figure data document paper finding analysis review audit page webpage "
+    "website site book film programme documentary".split()
+)
 _EXPLETIVE_HEADS = frozenset("is was 's be been means meant seems seemed".split())
 
 
@@ -292,6 +297,12 @@ def _pobj_under(v: Token, is_prep) -> Token | None:
 
 def _is_agent(t: Token) -> bool:
     return t.dep_ == "agent"
+
+
+def _may_speak(t: Token) -> bool:
+    """A noun that can say something: a name, a pronoun, a person or an organisation."""
+    return bool(t.ent_type_) or t.tag_ in ("NNP", "NNPS", "PRP") or _noun_lemma(t) in ORG_NOUNS \
+        or _role_gender(t) != ""
 
 
 def _subject_of(v: Token) -> Token | None:
@@ -331,6 +342,12 @@ def _subject_of(v: Token) -> Token | None:
             # 'X issued a statement saying ...', 'X shot back in an article stating ...': the sender speaks
             sender = h.head if h.dep_ == "dobj" else h.head.head if h.dep_ == "pobj" else None
             if h.lower_ in MESSAGE_NOUNS and sender is not None and sender.tag_.startswith("VB"):
+                cur, via_xcomp = sender, False
+                continue
+            if sender is not None and sender.tag_.startswith("VB") and not _may_speak(h) \
+                    and _noun_lemma(h) not in SOURCE_NOUNS:
+                # 'called for religious tolerance, arguing ...': the parser hung the participle on the
+                # object, a thing that says nothing; the verb's subject does
                 cur, via_xcomp = sender, False
                 continue
             return h
@@ -644,8 +661,16 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     )
     # names inside the phrase itself, not in its modifiers ('The MP for Ealing North')
     modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
-    has_ment = any(ix.ment_by_tok.get(t.i) is not None for t in sub if t.i not in modifiers)
+    inner = [ix.ment_by_tok[t.i] for t in sub if t.i not in modifiers and t.i in ix.ment_by_tok]
+    has_ment = any(ix.label_of(m) == "PERSON" for m in inner)  # 'the Tory leader' is still a person to find
     nl = _noun_lemma(subj)
+    if definite and not has_ment and nl in ORG_NOUNS:
+        # 'the Labour party' is the party it names, 'the US government' the country; 'the US firm' neither
+        named = [m for m in inner if ix.label_of(m) == "ORG" or nl in _GOV_NOUNS and ix.label_of(m) == "GPE"]
+        if named:
+            return phrase, named[-1]
+        if inner and nl in _GOV_NOUNS:
+            return phrase, None  # 'the Russian government': no country to link, the phrase says it
     aged = _AGE_NOUN.search(phrase) is not None  # 'the 34-year-old' (spaCy: JJ, tagged DATE)
     if definite and not has_ment and (subj.tag_.startswith("NN") or aged):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
@@ -654,6 +679,8 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return ante
         if nl in UNNAMED_ROLES:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
+        if subj.tag_ == "NNS":
+            return phrase, None  # 'the programme's promoters' are not one person
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
