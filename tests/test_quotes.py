@@ -400,3 +400,13 @@ def test_descriptions_with_a_name_inside_and_participles_on_objects():
     assert _by_text(rows, "Talks were held")["speaker_name"] == "Reuters"
     r = _by_text(rows, "the results were promising")
     assert r["speaker_name"] is None and r["speaker_text"] == "The researchers"
+
+
+def test_an_unattributed_quote_continues_the_latest_attribution():
+    rows = _quotes(
+        '"When the new stadium opens we will review everything," Mr Dein said.\n\n"Listing would be one '
+        'option, but no decisions have been made."\n\nArsenal chairman Peter Hill-Wood said that television '
+        'money had driven the game forward, but he feared there were now too many games. Since 1992 the '
+        'clubs have seen their income soar. "Television has been the driving force over the past ten years."'
+    )
+    assert _by_text(rows, "Television has been")["speaker_name"] == "Peter Hill-Wood"

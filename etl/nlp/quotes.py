@@ -997,6 +997,8 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 ix.speakers.append((q.start, lm))
         elif q.extra.get("inherit") and last_marked is not None:
             source = last_marked
+            if last_attr is not None and last_attr.start > last_marked.start:
+                source = last_attr  # 'Roe said that ... "B."': the latest attribution names the speaker
         elif q.kind == "direct":
             source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
         if source is not None and source.speaker_text and _continues(text, source, q):
