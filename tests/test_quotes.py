@@ -410,3 +410,12 @@ def test_an_unattributed_quote_continues_the_latest_attribution():
         'clubs have seen their income soar. "Television has been the driving force over the past ten years."'
     )
     assert _by_text(rows, "Television has been")["speaker_name"] == "Peter Hill-Wood"
+
+
+def test_they_continues_a_group_speaker():
+    rows = _quotes(
+        "The Tories say people fleeing persecution will not be denied sanctuary. However, they will undergo "
+        "health checks. They claim government figures show that TB has increased. They also believe there "
+        "should be stricter controls. They say the plans will protect access to the NHS."
+    )
+    assert _by_text(rows, "the plans will protect")["speaker_name"] == "Conservative Party"

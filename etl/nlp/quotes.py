@@ -470,7 +470,8 @@ def _fits(ix: _DocIndex, m: Mention, lab: str, noun: str | None) -> bool:
 
 
 def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None) -> Mention | None:
-    """Most salient earlier mention of type want ('PERSON' or 'ORG') before token tok_i; for an
+    """Most salient earlier mention of type want ('PERSON', 'ORG' or 'GROUP': a NORP or a plural name) before
+    token tok_i; for an
     organisation described as 'the <noun>', one that fits the noun, and preferably one named by it
     ('the committee' -> 'the Home Affairs Committee')."""
     s_here = ix.sent_of(tok_i)
@@ -490,6 +491,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
             continue
         if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(ix, m, lab, noun)):
             continue
+        if want == "GROUP" and not (lab == "NORP" or lab == "ORG" and ix.doc[m.tok_end - 1].tag_ in ("NNPS", "NNS")):
+            continue
         if ix.quote_tok[m.tok_start]:
             continue
         head = ix.doc[m.tok_end - 1]
@@ -503,7 +506,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
                 continue
             if g == gender:
                 bonus += 1.0
-        if want == "ORG":
+        if want != "PERSON":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
             if noun is not None and noun in m.key.lower().split():
                 bonus += 2.0
@@ -587,10 +590,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         return subj.text, _resolve(ix, subj.i, "ORG")
     if low == "they":
         # 'The Tories say ... They claim ...': a group (plural or a NORP) that was a recent sentence's subject
-        m = _resolve(ix, subj.i, "ORG")
+        m = _resolve(ix, subj.i, "GROUP")
         head = ix.doc[m.tok_end - 1] if m is not None else None
-        if head is not None and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 and head.dep_ in ("nsubj", "nsubjpass") \
-                and (ix.label_of(m) == "NORP" or ix.label_of(m) == "ORG" and head.tag_ in ("NNPS", "NNS")):
+        if head is not None and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 and head.dep_ in ("nsubj", "nsubjpass"):
             return subj.text, m
         return subj.text, None
     if subj.tag_ in ("PRP", "PRP$", "WP", "EX"):
@@ -978,12 +980,15 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     st, sm = role, None
                 elif sm is None and st and subj.tag_ in ("NN", "NNP") and _role_gender(subj) != "":
                     q.extra["role"] = subj.i  # an unnamed person ('a spokesman for the council')
-                elif _it_continues(ix, subj, sm, last_attr):
-                    # 'The firm said in a statement: "..." It added: "..."'
+                elif _pronoun_continues(ix, subj, sm, last_attr):
+                    # 'The firm said in a statement: "..." It added: "..."', 'Analysts said ... They added ...'
                     st, sm = last_attr.speaker_text, None
                     q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
-                if st is not None and _it_antecedent(ix, subj, sm):
-                    q.extra["it"] = subj.i
+                if st is not None:
+                    if subj.lower_ == "they" or subj.tag_ in ("NNS", "NNPS") or sm is not None and ix.label_of(sm) == "NORP":
+                        q.extra["they"] = subj.i
+                    elif _it_antecedent(ix, subj, sm):
+                        q.extra["it"] = subj.i
                 q.speaker_text = st
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
@@ -1132,12 +1137,13 @@ def _it_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None) -> bool
     return nl in ORG_NOUNS
 
 
-def _it_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
-    """'It added' right after a quote of an organisation or a document continues that speaker, unless an
-    organisation was named since."""
-    if subj.lower_ != "it" or last_attr is None or "it" not in last_attr.extra:
+def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
+    """'It added' right after a quote of an organisation or a document, 'They said' right after a quote of
+    a group, continues that speaker, unless another one was named since."""
+    key = subj.lower_
+    if key not in ("it", "they") or last_attr is None or key not in last_attr.extra:
         return False
-    prev = last_attr.extra["it"]
+    prev = last_attr.extra[key]
     return 0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 and (resolved is None or resolved.tok_start < prev)
 
 
