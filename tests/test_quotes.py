@@ -419,3 +419,12 @@ def test_they_continues_a_group_speaker():
         "should be stricter controls. They say the plans will protect access to the NHS."
     )
     assert _by_text(rows, "the plans will protect")["speaker_name"] == "Conservative Party"
+
+
+def test_a_lead_organisation_described_by_kind_is_named_next():
+    rows = _quotes(
+        "Custody deaths 'shock' MPs\n\nDeaths in custody have reached \"shocking\" levels, a committee of MPs "
+        "and peers has warned.\n\nThe joint committee on human rights found those dying were mainly the most "
+        "vulnerable."
+    )
+    assert _by_text(rows, "shocking")["speaker_text"] == "The joint committee on human rights"

@@ -122,6 +122,25 @@ class Quote:
     extra: dict = field(default_factory=dict)
 
 
+def _body_named_next(ix: _DocIndex, subj: Token, noun: str) -> tuple[str, Mention | None] | None:
+    """'..., a committee of MPs has warned. The joint committee on human rights found ...': a lead's
+    organisation, described by its kind, is named by the next sentence's subject of the same kind."""
+    s = ix.sent_of(subj.i)
+    if s >= LEAD_SENTENCES or s + 1 >= len(ix.sents):
+        return None
+    nxt = ix.sents[s + 1]
+    head = next((t for t in nxt if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
+    if head is None or ix.quote_tok[head.i]:
+        return None
+    m = ix.ment_by_tok.get(head.i)
+    if m is not None and ix.label_of(m) == "ORG" and noun in m.key.lower().split():
+        return m.text, m  # 'The Commons public accounts committee'
+    if m is None and _noun_lemma(head) == noun and any(c.dep_ in ("amod", "compound", "prep") for c in head.children):
+        a, b = head.left_edge.i, head.right_edge.i + 1
+        return ix.doc[a:b].text, None
+    return None
+
+
 # ----------------------------------------------------------------------------------------------
 # quotation marks
 
@@ -691,6 +710,10 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) \
             and not any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok):
         return phrase, _named_next(ix, subj)
+    if subj.tag_ == "NN" and nl in ORG_NOUNS and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children):
+        named = _body_named_next(ix, subj, nl)
+        if named is not None:
+            return named
     return phrase, None
 
 
