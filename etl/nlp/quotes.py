@@ -122,25 +122,6 @@ class Quote:
     extra: dict = field(default_factory=dict)
 
 
-def _body_named_next(ix: _DocIndex, subj: Token, noun: str) -> tuple[str, Mention | None] | None:
-    """'..., a committee of MPs has warned. The joint committee on human rights found ...': a lead's
-    organisation, described by its kind, is named by the next sentence's subject of the same kind."""
-    s = ix.sent_of(subj.i)
-    if s >= LEAD_SENTENCES or s + 1 >= len(ix.sents):
-        return None
-    nxt = ix.sents[s + 1]
-    head = next((t for t in nxt if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
-    if head is None or ix.quote_tok[head.i]:
-        return None
-    m = ix.ment_by_tok.get(head.i)
-    if m is not None and ix.label_of(m) == "ORG" and noun in m.key.lower().split():
-        return m.text, m  # 'The Commons public accounts committee'
-    if m is None and _noun_lemma(head) == noun and any(c.dep_ in ("amod", "compound", "prep") for c in head.children):
-        a, b = head.left_edge.i, head.right_edge.i + 1
-        return ix.doc[a:b].text, None
-    return None
-
-
 # ----------------------------------------------------------------------------------------------
 # quotation marks
 
@@ -477,7 +458,7 @@ _GOV_NAME_WORDS = frozenset("government ministry department office treasury exec
 _NOT_PLACE_NOUNS = ORG_NOUNS - _GOV_NOUNS - {"police", "army", "court"}
 
 
-def _fits(ix: _DocIndex, m: Mention, lab: str, noun: str | None) -> bool:
+def _fits(m: Mention, lab: str, noun: str | None) -> bool:
     """Whether an organisation-like mention can be what the description 'the <noun>' refers to."""
     if noun is None:
         return True
@@ -490,9 +471,8 @@ def _fits(ix: _DocIndex, m: Mention, lab: str, noun: str | None) -> bool:
 
 def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None) -> Mention | None:
     """Most salient earlier mention of type want ('PERSON', 'ORG' or 'GROUP': a NORP or a plural name) before
-    token tok_i; for an
-    organisation described as 'the <noun>', one that fits the noun, and preferably one named by it
-    ('the committee' -> 'the Home Affairs Committee')."""
+    token tok_i; for an organisation described as 'the <noun>', one that fits the noun, and preferably one
+    named by it ('the committee' -> 'the Home Affairs Committee')."""
     s_here = ix.sent_of(tok_i)
     best, best_score = None, -1e9
     here = ix.doc[tok_i].idx
@@ -508,7 +488,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         lab = ix.label_of(m)
         if want == "PERSON" and lab != "PERSON":
             continue
-        if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(ix, m, lab, noun)):
+        if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(m, lab, noun)):
             continue
         if want == "GROUP" and not (lab == "NORP" or lab == "ORG" and ix.doc[m.tok_end - 1].tag_ in ("NNPS", "NNS")):
             continue
@@ -706,11 +686,11 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, _resolve(ix, subj.i, "PERSON")
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
-    if subj.tag_ == "NN" and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS \
-            and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children) \
+    indefinite = subj.tag_ == "NN" and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children)
+    if indefinite and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS \
             and not any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok):
         return phrase, _named_next(ix, subj)
-    if subj.tag_ == "NN" and nl in ORG_NOUNS and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children):
+    if indefinite and nl in ORG_NOUNS:
         named = _body_named_next(ix, subj, nl)
         if named is not None:
             return named
@@ -721,16 +701,39 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
 LEAD_SENTENCES = 3
 
 
+def _next_lead_sentence(ix: _DocIndex, subj: Token):
+    """The sentence after subj's, when subj's is one of the lead's first LEAD_SENTENCES."""
+    s = ix.sent_of(subj.i)
+    return ix.sents[s + 1] if s < LEAD_SENTENCES and s + 1 < len(ix.sents) else None
+
+
 def _named_next(ix: _DocIndex, subj: Token) -> Mention | None:
     """'A US airline attendant ... says she has been fired. Ellen Simonetti, ...': a news lead introduces
     its protagonist by description, and the next sentence opens with the name."""
-    s = ix.sent_of(subj.i)
-    if s >= LEAD_SENTENCES or s + 1 >= len(ix.sents):
+    nxt = _next_lead_sentence(ix, subj)
+    if nxt is None:
         return None
-    nxt = ix.sents[s + 1]
     first = next((t for t in nxt if not t.is_space and not t.is_punct), None)
     m = ix.ment_by_tok.get(first.i) if first is not None else None
     return m if m is not None and m.tok_start == first.i and ix.label_of(m) == "PERSON" else None
+
+
+def _body_named_next(ix: _DocIndex, subj: Token, noun: str) -> tuple[str, Mention | None] | None:
+    """'..., a committee of MPs has warned. The joint committee on human rights found ...': a lead's
+    organisation, described by its kind, is named by the next sentence's subject of the same kind."""
+    nxt = _next_lead_sentence(ix, subj)
+    if nxt is None:
+        return None
+    head = next((t for t in nxt if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
+    if head is None or ix.quote_tok[head.i]:
+        return None
+    m = ix.ment_by_tok.get(head.i)
+    if m is not None and ix.label_of(m) == "ORG" and noun in m.key.lower().split():
+        return m.text, m  # 'The Commons public accounts committee'
+    if m is None and _noun_lemma(head) == noun and any(c.dep_ in ("amod", "compound", "prep") for c in head.children):
+        a, b = head.left_edge.i, head.right_edge.i + 1
+        return ix.doc[a:b].text, None
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -998,20 +1001,12 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
                 st, sm = _speaker(ix, subj)
-                role = _role_antecedent(ix, subj, sm, last_attr)
-                if role is not None:
-                    st, sm = role, None
-                elif sm is None and st and subj.tag_ in ("NN", "NNP") and _role_gender(subj) != "":
-                    q.extra["role"] = subj.i  # an unnamed person ('a spokesman for the council')
-                elif _pronoun_continues(ix, subj, sm, last_attr):
-                    # 'The firm said in a statement: "..." It added: "..."', 'Analysts said ... They added ...'
+                if _pronoun_continues(ix, subj, sm, last_attr):
+                    # 'A spokesman said ... He added', 'The firm said ... It added', 'Analysts said ... They added'
                     st, sm = last_attr.speaker_text, None
                     q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
-                if st is not None:
-                    if subj.lower_ == "they" or subj.tag_ in ("NNS", "NNPS") or sm is not None and ix.label_of(sm) == "NORP":
-                        q.extra["they"] = subj.i
-                    elif _it_antecedent(ix, subj, sm):
-                        q.extra["it"] = subj.i
+                if st is not None and (kind := _antecedent_kind(ix, subj, sm)) is not None:
+                    q.extra[kind] = subj.i
                 q.speaker_text = st
                 if sm is not None:
                     q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
@@ -1133,41 +1128,34 @@ def _role_gender(noun: Token) -> str | None:
     return ""
 
 
-def _role_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> str | None:
-    """'A spokesman for the council said ... He added: "..."': a pronoun right after an unnamed person's
-    quote is that person, not the last named one. The role's phrase when the previous speaker was an
-    unnamed person of the pronoun's gender in the last two sentences and no person was named since."""
-    if subj.lower_ not in PRONOUNS_PERSON or last_attr is None or "role" not in last_attr.extra:
-        return None
-    role = ix.doc[last_attr.extra["role"]]
-    if not 0 <= ix.sent_of(subj.i) - ix.sent_of(role.i) <= 2:
-        return None
-    if resolved is not None and resolved.tok_start > role.i:
-        return None
-    g = _role_gender(role)
-    if g is not None and g != ("m" if subj.lower_ in PRONOUNS_MALE else "f"):
-        return None
-    return last_attr.speaker_text
-
-
-def _it_antecedent(ix: _DocIndex, subj: Token, resolved: Mention | None) -> bool:
-    """The speaker is something a later 'it' may stand for: an organisation, a place, a document."""
+def _antecedent_kind(ix: _DocIndex, subj: Token, resolved: Mention | None) -> str | None:
+    """Which pronoun may continue this speaker: 'role' (he/she) for an unnamed person ('a spokesman for
+    the council'), 'they' for a group, 'it' for an organisation, a place or a document."""
+    if resolved is None and subj.tag_ in ("NN", "NNP") and _role_gender(subj) != "":
+        return "role"
+    if subj.lower_ == "they" or subj.tag_ in ("NNS", "NNPS") or resolved is not None and ix.label_of(resolved) == "NORP":
+        return "they"
     nl = _noun_lemma(subj)
     if subj.lower_ == "it" or nl in MESSAGE_NOUNS:
-        return True
+        return "it"
     if resolved is not None:
-        return ix.label_of(resolved) in ("ORG", "GPE", "NORP")
-    return nl in ORG_NOUNS
+        return "it" if ix.label_of(resolved) in ("ORG", "GPE", "NORP") else None
+    return "it" if nl in ORG_NOUNS else None
 
 
 def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
-    """'It added' right after a quote of an organisation or a document, 'They said' right after a quote of
-    a group, continues that speaker, unless another one was named since."""
-    key = subj.lower_
-    if key not in ("it", "they") or last_attr is None or key not in last_attr.extra:
+    """A pronoun right after a quote whose speaker it may stand for (_antecedent_kind) continues that
+    speaker when it is in the last two sentences and nobody was named since: 'He added' after an unnamed
+    person of his gender, not the last named one; 'It added' after an organisation; 'They said' after a group."""
+    low = subj.lower_
+    key = "role" if low in PRONOUNS_PERSON else low
+    if key not in ("role", "it", "they") or last_attr is None or key not in last_attr.extra:
         return False
     prev = last_attr.extra[key]
-    return 0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 and (resolved is None or resolved.tok_start < prev)
+    if not (0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 and (resolved is None or resolved.tok_start < prev)):
+        return False
+    g = _role_gender(ix.doc[prev]) if key == "role" else None
+    return g is None or g == ("m" if low in PRONOUNS_MALE else "f")
 
 
 def _subjectless(v: Token) -> bool:
