@@ -95,11 +95,17 @@ def pause_point(name: str) -> None:
         return
     import time
 
+    # Written aside and hard-linked into place: the flag appears with its pid in it, never empty
+    # (a test that saw a half-written flag read '' as the pid).
+    flag = Path(os.environ["NEWS_ETL_PAUSE_FLAG"])
+    tmp = flag.with_name(f"{flag.name}.{os.getpid()}.tmp")
+    tmp.write_text(str(os.getpid()))
     try:
-        with open(os.environ["NEWS_ETL_PAUSE_FLAG"], "x") as flag:
-            flag.write(str(os.getpid()))
+        os.link(tmp, flag)
     except FileExistsError:
         return
+    finally:
+        tmp.unlink()
     release = os.environ.get("NEWS_ETL_PAUSE_RELEASE")
     deadline = time.monotonic() + float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "3600"))
     while time.monotonic() < deadline and not (release and Path(release).exists()):
