@@ -187,3 +187,23 @@ def test_untitled_and_titled_names_the_model_missed_are_people():
     assert labels.get("Mr Grieve") == {"PERSON"}, labels
     assert labels.get("Commons") == {"ORG"}, labels  # not 'Commons on Monday'
     assert labels.get("Parliament") == {"ORG"}, labels
+
+
+def test_a_known_place_the_model_tagged_otherwise_is_a_place():
+    """GeoNames' countries and cities (places.csv) correct the small model: it tags this 'Glasgow' a
+    person and this 'Cyprus' an organisation."""
+    assert _labels("The band have cancelled Tuesday's Glasgow date after the singer fell ill. Fans with "
+                   "tickets for the show in Glasgow should keep them.")["Glasgow"] == {"GPE"}
+    assert _labels("The EU wants Turkey to recognise Cyprus before talks begin. The government of Cyprus "
+                   "said it would not block the deal.")["Cyprus"] == {"GPE"}
+    # a titled person stays a person ('Irvine' is a Scottish town)
+    assert _labels("Lord Irvine said the advice was clear.")["Lord Irvine"] == {"PERSON"}
+
+
+def test_places_table_is_built_from_geonames_without_word_like_names():
+    from etl.nlp.entities import places
+
+    table = places()
+    assert len(table) > 4000
+    assert table["Cyprus"] == "country" and table["Glasgow"] == "city" and table["Blackpool"] == "city"
+    assert not {"Reading", "Bath", "Florence", "Hayes"} & set(table)

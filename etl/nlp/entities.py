@@ -1,14 +1,18 @@
 """Entity mentions from a spaCy Doc: surface-form clean-up and doc-local keys."""
 from __future__ import annotations
 
+import csv
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
 from .names import GIVEN_NAMES
 
+PLACES_CSV = Path(__file__).with_name("places.csv")
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
 KEEP_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
@@ -253,6 +257,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i:e], "ORG", starts))
             taken.update(range(i, e))
     mentions = with_added(mentions, added)
+    _place_labels(mentions, sport)
     orgs = {m.key for m in added}
     for m in mentions:
         if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
@@ -265,6 +270,29 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
         if m.key in orgs:
             m.label = "ORG"
     return mentions
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, str]:
+    """Place name -> 'country' or 'city' (places.csv, built from GeoNames by build_places.py)."""
+    with open(PLACES_CSV, newline="", encoding="utf-8") as fh:
+        return {r["name"]: r["kind"] for r in csv.DictReader(fh)}
+
+
+def _place_labels(mentions: list[Mention], sport: bool) -> None:
+    """A country or city the model tagged as something else is a place: 'Glasgow' PERSON, 'Cyprus'
+    PRODUCT. An organisation keeps its label (a club is named after its town, a national side after
+    its country), except a country outside sports reports ('recognise Cyprus' tagged ORG); so does an
+    event ('Wimbledon'). A word of a person's name in the article, or a titled name ('Lord Irvine'), is
+    left alone ('Houston' after 'Whitney Houston')."""
+    name_words = {w for m in mentions if m.label == "PERSON" and " " in m.key for w in m.key.split()}
+    table = places()
+    for m in mentions:
+        kind = table.get(m.key)
+        if kind is None or m.label in ("GPE", "LOC", "EVENT") or m.text != m.key or m.key in name_words:
+            continue
+        if m.label != "ORG" or kind == "country" and not sport:
+            m.label = "GPE"
 
 
 def _untagged_proper(t) -> bool:
