@@ -196,6 +196,9 @@ def test_a_known_place_the_model_tagged_otherwise_is_a_place():
                    "tickets for the show in Glasgow should keep them.")["Glasgow"] == {"GPE"}
     assert _labels("The EU wants Turkey to recognise Cyprus before talks begin. The government of Cyprus "
                    "said it would not block the deal.")["Cyprus"] == {"GPE"}
+    # the model sees no name here at all; the gazetteer's entity-ruler patterns fill the gap
+    assert _labels("Casino groups are not in it to regenerate Blackpool, the MP said. They want to fill "
+                   "their boots.")["Blackpool"] == {"GPE"}
     # a titled person stays a person ('Irvine' is a Scottish town)
     assert _labels("Lord Irvine said the advice was clear.")["Lord Irvine"] == {"PERSON"}
 

@@ -37,6 +37,9 @@ def _alias_patterns() -> list[dict]:
             for a in {row["name"].strip(), *(x.strip() for x in row["aliases"].split("|"))}:
                 if len(a) >= 2 and any(ch.isupper() for ch in a) and not a.lower().startswith("the "):
                     pats.append({"label": row["label"].strip(), "pattern": a})
+    # ... and the places of the GeoNames gazetteer (entities.places), where the model saw no name at all
+    with open(ALIASES_CSV.with_name("places.csv"), newline="", encoding="utf-8") as fh:
+        pats += [{"label": "GPE", "pattern": r["name"]} for r in csv.DictReader(fh)]
     return pats
 
 
@@ -48,7 +51,8 @@ def load_nlp() -> spacy.Language:
     dependencies for quote attribution), ner. attribute_ruler and lemmatizer are excluded (about a
     quarter of the pipeline's time); reporting-verb lemmas come from our own table (quotes.py).
     Added: `newline_sentences` (line breaks end sentences, before the parser) and an entity ruler
-    with the alias table's names that only fills gaps left by the statistical NER.
+    with the alias table's names and the gazetteer's places that only fills gaps left by the
+    statistical NER.
     """
     nlp = spacy.load(MODEL_NAME, exclude=["attribute_ruler", "lemmatizer"])
     nlp.add_pipe("newline_sentences", before="parser")
