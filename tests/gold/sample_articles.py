@@ -8,6 +8,7 @@ body paragraphs up to about 2,000 characters, as the earlier gold's excerpts) wi
 the first `--check` drawn go to `check` (only ever scored), the rest to `tune`.
 
     python tests/gold/sample_articles.py --corpus ../shared/corpus/news --out skeleton.jsonl
+    python tests/gold/sample_articles.py --seed 20261205 --n 40 --check 0 --out round3.jsonl
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import random
 from pathlib import Path
 
 SEED = 20261201
+SEED_ROUND3 = 20261205
 ROOT = Path(__file__).resolve().parents[2]
 ATTRIBUTION = "BBC News via ZitRos/news-articles-dataset, MIT; see tests/gold/README.md"
 
@@ -43,10 +45,10 @@ def excerpt(raw: str, min_chars: int = 2000) -> str:
     return "\n\n".join(out).rstrip() + "\n"
 
 
-def draw(corpus: Path, n: int, n_check: int) -> list[dict]:
+def draw(corpus: Path, n: int, n_check: int, seed: int = SEED) -> list[dict]:
     files = sorted(f"{p.parent.name}/{p.name}" for p in corpus.glob("*/*.txt"))
     candidates = [f for f in files if f not in used_elsewhere()]
-    picked = random.Random(SEED).sample(candidates, n)
+    picked = random.Random(seed).sample(candidates, n)
     records = []
     for i, rel in enumerate(picked):
         text = excerpt((corpus / rel).read_text(encoding="utf-8"))
@@ -68,10 +70,12 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "news")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--check", type=int, default=26)
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help=f"random seed: {SEED} drew round 2, {SEED_ROUND3} round 3 (after round 2 was added)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     with args.out.open("w", encoding="utf-8") as fh:
-        for rec in draw(args.corpus, args.n, args.check):
+        for rec in draw(args.corpus, args.n, args.check, args.seed):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
