@@ -428,3 +428,13 @@ def test_a_lead_organisation_described_by_kind_is_named_next():
         "vulnerable."
     )
     assert _by_text(rows, "shocking")["speaker_text"] == "The joint committee on human rights"
+
+
+def test_he_after_a_new_subject_is_that_person_not_the_last_speaker():
+    # centering: the previous sentence's subject is the likeliest "he", even when someone else spoke last
+    rows = _quotes(
+        'Tom Haas lost to Mark Jones in the semi-final. "I rushed a few shots," admitted Haas.\n\n'
+        'Jones will move into the top 50 for the first time. "It has taken a lot of work," he revealed.'
+    )
+    assert _by_text(rows, "It has taken a lot of work")["speaker_name"] == "Mark Jones"
+    assert _by_text(rows, "I rushed a few shots")["speaker_name"] == "Tom Haas"

@@ -515,6 +515,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         score = -float(d) + (2.0 if subj else 0.0) + (3.0 if (id(m) in speakers or m.key in speaker_keys) else 0.0)
         if subj and d == 0:
             score += 2.0  # 'Roe has blasted the system, which he said ...': the sentence's own subject
+        if subj and d == 1 and want == "PERSON":
+            score += 2.0  # 'Saulnier will move into the top 50. "It's taken a lot of work," he revealed.'
         if head.dep_ == "poss":
             score -= 0.5
         score += bonus
