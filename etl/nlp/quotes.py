@@ -512,11 +512,14 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
         )
-        score = -float(d) + (2.0 if subj else 0.0) + (3.0 if (id(m) in speakers or m.key in speaker_keys) else 0.0)
+        spoke = id(m) in speakers or m.key in speaker_keys
+        score = -float(d) + (2.0 if subj else 0.0) + (3.0 if spoke else 0.0)
         if subj and d == 0:
             score += 2.0  # 'Roe has blasted the system, which he said ...': the sentence's own subject
-        if subj and d == 1 and want == "PERSON":
-            score += 2.0  # 'Saulnier will move into the top 50. "It's taken a lot of work," he revealed.'
+        if subj and d == 1 and want == "PERSON" and not spoke:
+            # the sentence before introduces someone new: 'Saulnier will move into the top 50. "It's taken a
+            # lot of work," he revealed.' is Saulnier, not the last speaker
+            score += 2.5
         if head.dep_ == "poss":
             score -= 0.5
         score += bonus
