@@ -210,3 +210,8 @@ def test_places_table_is_built_from_geonames_without_word_like_names():
     assert len(table) > 4000
     assert table["Cyprus"] == "country" and table["Glasgow"] == "city" and table["Blackpool"] == "city"
     assert not {"Reading", "Bath", "Florence", "Hayes"} & set(table)
+
+
+def test_an_untagged_name_with_a_firm_in_apposition_is_an_organisation():
+    assert _labels("Tube workers walked out last week. Metrovias, the private firm which runs the five lines, "
+                   "has offered an 8% increase in wages.")["Metrovias"] == {"ORG"}

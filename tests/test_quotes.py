@@ -438,3 +438,13 @@ def test_he_after_a_new_subject_is_that_person_not_the_last_speaker():
     )
     assert _by_text(rows, "It has taken a lot of work")["speaker_name"] == "Mark Jones"
     assert _by_text(rows, "I rushed a few shots")["speaker_name"] == "Tom Haas"
+
+
+def test_a_role_is_the_person_the_next_sentence_names_with_that_role():
+    rows = _quotes('Confidence fell in December.\n\n"The economy is at a pause," the economy minister said. '
+                   '"Growth may be a bit more gentle," said economy minister Heizo Takenaka.')
+    assert _by_text(rows, "The economy is at a pause")["speaker_name"] == "Heizo Takenaka"
+    # with nobody named, the role stays the role
+    rows = _quotes('Confidence fell in December.\n\n"The economy is at a pause," the economy minister said.')
+    r = _by_text(rows, "The economy is at a pause")
+    assert r["speaker_name"] is None and r["speaker_text"] == "the economy minister"

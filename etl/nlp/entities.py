@@ -247,8 +247,17 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'the Scarlets', 'the Ospreys': a team
             taken.add(i)
             continue
+        if i in taken or not _untagged_proper(t):
+            continue
+        if any(c.dep_ == "appos" and c.lower_ in ORG_DESCRIPTORS for c in t.children):
+            s = i  # an untagged name with a descriptor in apposition: 'Metrovias, the private firm which ...'
+            while s - 1 not in taken and s - 1 > 0 and _untagged_proper(doc[s - 1]) and doc[s - 1].head.i == i:
+                s -= 1
+            added.append(span_mention(doc[s : i + 1], "ORG", starts))
+            taken.update(range(s, i + 1))
+            continue
         # untagged proper nouns right after a descriptor: 'gas monopoly Gazprom'
-        if i in taken or not _untagged_proper(t) or doc[i - 1].lower_ not in ORG_DESCRIPTORS or doc[i - 1].dep_ != "compound":
+        if doc[i - 1].lower_ not in ORG_DESCRIPTORS or doc[i - 1].dep_ != "compound":
             continue
         e = i + 1
         while e < len(doc) and _untagged_proper(doc[e]) and e not in taken:

@@ -683,6 +683,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         ante = _same_head_antecedent(ix, subj)
         if ante is not None:
             return ante
+        named = _role_named_next(ix, subj)
+        if named is not None:
+            return phrase, named
         if nl in UNNAMED_ROLES:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
         if subj.tag_ == "NNS":
@@ -700,6 +703,25 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         if named is not None:
             return named
     return phrase, None
+
+
+def _role_named_next(ix: _DocIndex, subj: Token) -> Mention | None:
+    """'"...," the economy minister said. "...," said economy minister Heizo Takenaka.': a role with no
+    antecedent is the person the next sentence names with the same role (as a title or in apposition)."""
+    s = ix.sent_of(subj.i) + 1
+    if s >= len(ix.sents):
+        return None
+    sent = ix.sents[s]
+    for m in ix.mentions[bisect_left(ix.ment_starts, sent.start):]:
+        if m.tok_start >= sent.end:
+            break
+        if ix.label_of(m) != "PERSON":
+            continue
+        title = [t for t in ix.doc[max(m.tok_start - 3, sent.start) : m.tok_start] if t.is_lower or t.is_title]
+        appos = [t for t in ix.doc[m.tok_end - 1].children if t.dep_ == "appos"]
+        if any(t.lower_ == subj.lower_ for t in title[-3:] + appos):
+            return m
+    return None
 
 
 # An indefinite description in the first LEAD_SENTENCES sentences (the headline counts) may be named next.
