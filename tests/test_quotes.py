@@ -448,3 +448,9 @@ def test_a_role_is_the_person_the_next_sentence_names_with_that_role():
     rows = _quotes('Confidence fell in December.\n\n"The economy is at a pause," the economy minister said.')
     r = _by_text(rows, "The economy is at a pause")
     assert r["speaker_name"] is None and r["speaker_text"] == "the economy minister"
+
+
+def test_a_deputy_is_not_the_role_itself():
+    rows = _quotes("Mayor John Smith opened the meeting on Monday. Deputy Mayor Jane Roe spoke next.\n\n"
+                   "The mayor said the budget would be balanced.")
+    assert _by_text(rows, "the budget would be balanced")["speaker_name"] == "John Smith"

@@ -528,6 +528,10 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
     return best
 
 
+# Words that make a role another role: a deputy mayor is not the mayor.
+_OTHER_ROLE = frozenset("deputy vice assistant former ex acting shadow junior associate".split())
+
+
 def _same_head_antecedent(ix: _DocIndex, subj: Token):
     """An earlier mention of the same head noun ('a UKIP spokesman' ... 'the spokesman')."""
     doc = ix.doc
@@ -537,6 +541,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
         holder = ix.ment_by_tok.get(t.head.i)
+        if i > 0 and doc[i - 1].lower_ in _OTHER_ROLE and doc[i - 1].lower_ not in {c.lower_ for c in subj.lefts}:
+            continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor'
         if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
