@@ -215,3 +215,14 @@ def test_places_table_is_built_from_geonames_without_word_like_names():
 def test_an_untagged_name_with_a_firm_in_apposition_is_an_organisation():
     assert _labels("Tube workers walked out last week. Metrovias, the private firm which runs the five lines, "
                    "has offered an 8% increase in wages.")["Metrovias"] == {"ORG"}
+
+
+def test_an_acronym_defined_in_brackets_is_a_mention_of_its_organisation_where_the_model_missed_it():
+    text = ("The Pensions Policy Institute (PPI) said the state pension was too complex.\n\n"
+            "The PPI added that the government should look at the options.")
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    ppi = m.filter(pl.col("text") == "PPI")
+    assert ppi.height == 2 and set(ppi["key"]) == {"Pensions Policy Institute"} and set(ppi["label"]) == {"ORG"}
+    # a country in brackets after a name is not an acronym of it
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": ["Seeds: 1 Andy Roddick (US), 2 Tim Henman (Britain)."]}))
+    assert "Andy Roddick" not in set(m.filter(pl.col("text") == "US")["key"])

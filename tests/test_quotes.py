@@ -454,3 +454,9 @@ def test_a_deputy_is_not_the_role_itself():
     rows = _quotes("Mayor John Smith opened the meeting on Monday. Deputy Mayor Jane Roe spoke next.\n\n"
                    "The mayor said the budget would be balanced.")
     assert _by_text(rows, "the budget would be balanced")["speaker_name"] == "John Smith"
+
+
+def test_the_watchdog_is_the_organisation_named_before():
+    rows = _quotes("An investigation by the Standards Board is under way.\n\n"
+                   "The local government watchdog also said the allegation related to a failure to respect others.")
+    assert _by_text(rows, "the allegation related")["speaker_name"] == "Standards Board"

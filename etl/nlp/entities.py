@@ -162,8 +162,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _context_labels(doc, out, starts)
     if len(out) > n:  # names found by their description are tagged where the model missed them too
         out = _propagate(doc, out, starts)
-    _link_acronyms(doc.text, out)
-    return out
+    return _link_acronyms(doc, out, starts)
 
 
 # Words that mark a sports report. Measured on the 1,670 BBC corpus articles: at 1 per 100 words or more,
@@ -424,15 +423,27 @@ def with_added(mentions: list[Mention], added: list[Mention]) -> list[Mention]:
 _BRACKET_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z.&]{1,9})\)")
 
 
-def _link_acronyms(text: str, mentions: list[Mention]) -> None:
-    """'UK Independence Party (UKIP)': the acronym's mentions take the expansion's key."""
-    expand: dict[str, str] = {}
+def _link_acronyms(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """'Pensions Policy Institute (PPI)': the acronym names the same organisation wherever it appears, so its
+    mentions take the expansion's key, and where the model missed it ('The PPI added ...') it becomes a
+    mention with the expansion's label."""
+    from .canonical import load_alias_table, norm  # canonical imports this module
+
+    expand: dict[str, Mention] = {}
     for a in mentions:
         # the bracket right after the name defines the acronym, whether or not the model tagged it
-        m = _BRACKET_ACRONYM.match(text, a.end_char)
-        if m is not None and len(a.key.split()) >= 2 and a.label != "PERSON":
-            expand[m.group(1)] = a.key
-    if expand:
-        for m in mentions:
-            if m.text in expand:
-                m.key = expand[m.text]
+        m = _BRACKET_ACRONYM.match(doc.text, a.end_char)
+        # not a country or a known name in brackets ('Andy Roddick (US)')
+        if m is not None and len(a.key.split()) >= 2 and a.label != "PERSON" and m.group(1) not in places() \
+                and load_alias_table().get(norm(m.group(1)), ("", ""))[1] != "GPE":
+            expand[m.group(1)] = a
+    if not expand:
+        return mentions
+    taken = taken_tokens(mentions)
+    added = [span_mention(doc[t.i : t.i + 1], expand[t.text].label, starts) for t in doc
+             if t.text in expand and t.i not in taken]
+    mentions = with_added(mentions, added)
+    for m in mentions:
+        if m.text in expand:
+            m.key = expand[m.text].key
+    return mentions

@@ -103,7 +103,9 @@ PRONOUNS_OTHER = {"it", "they", "we", "i", "you", "them"}
 ORG_NOUNS = frozenset(
     """airline carrier retailer maker manufacturer operator insurer lender website charity company firm group government ministry department agency bank club team party council
     organisation organization union newspaper paper network channel broadcaster studio label
-    league federation association board committee commission court police army body regulator""".split()
+    league federation association board committee commission court police army body regulator watchdog
+    giant conglomerate subsidiary consortium monopoly brokerage supermarket chain utility institute think-tank
+    magazine supplier distributor exporter""".split()
 )
 
 
