@@ -226,3 +226,12 @@ def test_an_acronym_defined_in_brackets_is_a_mention_of_its_organisation_where_t
     # a country in brackets after a name is not an acronym of it
     m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": ["Seeds: 1 Andy Roddick (US), 2 Tim Henman (Britain)."]}))
     assert "Andy Roddick" not in set(m.filter(pl.col("text") == "US")["key"])
+
+
+def test_in_a_sports_report_a_place_used_as_an_actor_is_a_team_and_a_venue_stays_a_place():
+    labels = _labels(
+        "Stuart joins Norwich from Addicks\n\nNorwich have signed Charlton midfielder Graham Stuart until the end "
+        "of the season. \"It was a very easy decision to make,\" the 34-year-old told Norwich's website. He joins "
+        "Norwich with the club second from bottom in the league. The squad flies to Paris on Monday and trains "
+        "in Paris before the match.")
+    assert labels["Norwich"] == {"ORG"} and labels["Paris"] == {"GPE"}

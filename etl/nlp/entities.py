@@ -217,6 +217,31 @@ def _team_cue(doc: Doc, m: Mention) -> bool:
     return root.dep_ == "pobj" and head.lower_ in TEAM_PREPS
 
 
+# In a sports report a place used as an actor is a team: it beats, is beaten, has a box, plays against or for
+# someone ('Newcastle beat ...', 'left Tottenham', 'Portsmouth's box', 'played for Wales'); used any other
+# way ('in Paris', 'travel to Edinburgh', 'a London club') it is a place.
+TEAM_DEPS = frozenset("nsubj nsubjpass dobj poss".split())
+TEAM_OBJ_PREPS = TEAM_PREPS | {"with", "for"}
+
+
+def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
+    """Keys of places (GeoNames or tagged GPE) that a sports report uses more often as a team than as a place."""
+    table = places()
+    people = {m.key for m in mentions if m.label == "PERSON"}  # a player the model also tagged GPE stays a person
+    votes: dict[str, int] = {}
+    for m in mentions:
+        if m.label not in ("GPE", "LOC", "ORG") or m.key not in table and (m.label != "GPE" or m.key in people) \
+                or m.text != m.key:
+            continue
+        root = doc[m.tok_end - 1]
+        while root.dep_ == "conj" and root.head.i < root.i:
+            root = root.head  # 'in Tel Aviv, Chicago and Athens': a list takes its first item's role
+        team = (root.dep_ in TEAM_DEPS or root.dep_ in ("compound", "nmod") and root.head.lower_ in TEAM_HEADS
+                or root.dep_ == "pobj" and root.head.lower_ in TEAM_OBJ_PREPS)
+        votes[m.key] = votes.get(m.key, 0) + (1 if team else -1)
+    return {k for k, v in votes.items() if v > 0}
+
+
 def _org_cue(doc: Doc, m: Mention) -> bool:
     root = doc[m.tok_end - 1]
     for c in root.children:
@@ -274,6 +299,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             continue
         if _org_cue(doc, m) or sport and _team_cue(doc, m):
             orgs.add(m.key)
+    if sport:
+        orgs |= _teams_by_use(doc, mentions) - surnames
     for m in mentions:
         if m.key in orgs:
             m.label = "ORG"
