@@ -538,12 +538,13 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
     """An earlier mention of the same head noun ('a UKIP spokesman' ... 'the spokesman')."""
     doc = ix.doc
     lo = ix.sents[max(ix.sent_of(subj.i) - 6, 0)].start
+    own_modifiers = {c.lower_ for c in subj.lefts}  # 'the deputy mayor' may take 'Deputy Mayor Jane Roe'
     for i in range(subj.i - 1, lo - 1, -1):
         t = doc[i]
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
         holder = ix.ment_by_tok.get(t.head.i)
-        if i > 0 and doc[i - 1].lower_ in _OTHER_ROLE and doc[i - 1].lower_ not in {c.lower_ for c in subj.lefts}:
+        if i > 0 and doc[i - 1].lower_ in _OTHER_ROLE and doc[i - 1].lower_ not in own_modifiers:
             continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor'
         if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
@@ -727,7 +728,7 @@ def _role_named_next(ix: _DocIndex, subj: Token) -> Mention | None:
             continue
         title = [t for t in ix.doc[max(m.tok_start - 3, sent.start) : m.tok_start] if t.is_lower or t.is_title]
         appos = [t for t in ix.doc[m.tok_end - 1].children if t.dep_ == "appos"]
-        if any(t.lower_ == subj.lower_ for t in title[-3:] + appos):
+        if any(t.lower_ == subj.lower_ for t in title + appos):
             return m
     return None
 
