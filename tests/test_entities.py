@@ -235,3 +235,18 @@ def test_in_a_sports_report_a_place_used_as_an_actor_is_a_team_and_a_venue_stays
         "Norwich with the club second from bottom in the league. The squad flies to Paris on Monday and trains "
         "in Paris before the match.")
     assert labels["Norwich"] == {"ORG"} and labels["Paris"] == {"GPE"}
+
+
+def test_a_title_of_honour_stays_part_of_a_full_name():
+    labels = _labels("Manchester United boss Sir Alex Ferguson said his side were ready. "
+                     "President George Bush met Dame Judi Dench in London.")
+    assert "Sir Alex Ferguson" in labels and "Alex Ferguson" not in labels, labels
+    assert "George Bush" in labels and "President George Bush" not in labels, labels
+
+
+def test_a_full_name_described_as_a_band_or_firm_is_an_organisation_and_a_person_described_near_one_is_not():
+    labels = _labels("US band Scissor Sisters led the winners at the Brits. Accountancy firm Grant Thornton said "
+                     "sales rose. Annie Lennox, metal group Motorhead and dance act Basement Jaxx took home trophies.")
+    assert labels["Scissor Sisters"] == {"ORG"}, labels
+    assert labels["Grant Thornton"] == {"ORG"}, labels
+    assert labels["Annie Lennox"] == {"PERSON"}, labels

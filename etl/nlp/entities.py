@@ -28,6 +28,9 @@ HONORIFICS = frozenset(
 )
 # Titles that only people take ("Mr", not "President Bush Library" or "King's College").
 PERSONAL_TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. sir dame prof prof. professor".split())
+# Titles of honour that are part of a full name as written ("Sir Alex Ferguson", "Dame Judi Dench"); other
+# titles are stripped from a full name ("President George Bush" -> "George Bush").
+NAME_TITLES = frozenset({"sir", "dame"})
 # Words of longer titles/roles stripped from the start of a PERSON mention
 # ("Secretary of State Rex Tillerson" -> "Rex Tillerson").
 TITLE_WORDS = HONORIFICS | frozenset(
@@ -141,6 +144,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                 k += 1
             if k > s:
                 s = k if (e - k >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
+        if label == "PERSON" and e - s >= 2 and s > 0 and doc[s - 1].lower_ in NAME_TITLES and doc[s - 1].text[:1].isupper():
+            s -= 1
         if label == "PERSON" and e - s == 1 and s > 0:
             prev = doc[s - 1]
             if prev.lower_ in HONORIFICS and prev.text[:1].isupper() and not prev.ent_type_ in ("ORG", "GPE"):
@@ -191,7 +196,13 @@ ORG_DESCRIPTORS = frozenset(
     """firm firms company companies giant group maker makers bank banks broker brokers brokerage monopoly carrier
     airline retailer supermarket chain publisher developer broadcaster network operator producer manufacturer
     insurer lender conglomerate subsidiary agency studio label website newspaper magazine channel watchdog
-    regulator utility supplier distributor exporter consortium outfit charity club clubs""".split()
+    regulator utility supplier distributor exporter consortium outfit charity club clubs band bands""".split()
+)
+# ... of them, those no person is called ("producer", "maker", "duo" and "watchdog" can be people): they
+# outweigh a full name tagged PERSON ("US band Scissor Sisters").
+FIRM_DESCRIPTORS = frozenset(
+    """firm firms company companies group bank banks carrier airline retailer chain conglomerate subsidiary
+    band bands club clubs newspaper magazine insurer brokerage supermarket outfit""".split()
 )
 # ... and a name that has one of these is an organisation: "Yukos' owner", "the Yukos unit", "Yukos
 # shareholders". People have none of them.
@@ -242,12 +253,24 @@ def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
     return {k for k, v in votes.items() if v > 0}
 
 
-def _org_cue(doc: Doc, m: Mention) -> bool:
+def _described_org(doc: Doc, m: Mention, words: frozenset[str] = ORG_DESCRIPTORS) -> bool:
+    """An organisation descriptor in apposition or right before the name: 'oil giant Yukos', 'Yukos, the firm'."""
     root = doc[m.tok_end - 1]
     for c in root.children:
-        if c.lower_ in ORG_DESCRIPTORS and (c.dep_ == "appos" or c.dep_ == "compound" and c.i == m.tok_start - 1):
+        if c.lower_ in words and (c.dep_ == "appos" and _own_description(c, m) or c.dep_ == "compound" and c.i == m.tok_start - 1):
             return True
-    if root.dep_ == "appos" and root.head.lower_ in ORG_DESCRIPTORS:
+    return root.dep_ == "appos" and root.head.lower_ in words and _own_description(root.head, m)
+
+
+def _own_description(noun, m: Mention) -> bool:
+    """A descriptor that does not describe another name after it ('Annie Lennox, metal group Motorhead')."""
+    return not any(c.i > noun.i and not m.tok_start <= c.i < m.tok_end and c.dep_ in ("compound", "appos")
+                   and c.tag_ in ("NNP", "NNPS") for c in noun.children)
+
+
+def _org_cue(doc: Doc, m: Mention) -> bool:
+    root = doc[m.tok_end - 1]
+    if _described_org(doc, m):
         return True
     # a place has units and owners too ("the company's US unit"): only for names not tagged as places
     return m.label not in ("GPE", "LOC") and root.dep_ in ("compound", "poss", "nmod") and root.head.lower_ in ORG_HEADS
@@ -295,7 +318,11 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
             continue
-        if m.key in surnames or m.key.lower() in GIVEN_NAMES or m.label == "PERSON" and " " in m.key:
+        if m.key in surnames or m.key.lower() in GIVEN_NAMES:
+            continue
+        if m.label == "PERSON" and " " in m.key:  # a full name is a person unless so described
+            if _described_org(doc, m, FIRM_DESCRIPTORS):
+                orgs.add(m.key)
             continue
         if _org_cue(doc, m) or sport and _team_cue(doc, m):
             orgs.add(m.key)
