@@ -460,3 +460,14 @@ def test_the_watchdog_is_the_organisation_named_before():
     rows = _quotes("An investigation by the Standards Board is under way.\n\n"
                    "The local government watchdog also said the allegation related to a failure to respect others.")
     assert _by_text(rows, "the allegation related")["speaker_name"] == "Standards Board"
+
+
+def test_a_report_speaks_for_its_author_and_the_report_for_the_last_report_s_author():
+    text = ("The digital divide between rich and poor nations is narrowing fast, according to a World Bank report. "
+            "\"Developing countries are catching up with the rich world,\" the report said. Brussels' own studies "
+            "said membership would cost little, while a study by the State Planning Organisation said the cost "
+            "would be high.")
+    qs = {q["text"][:20]: q for q in _quotes(text)}
+    assert qs["Developing countries"]["speaker_name"] == "World Bank", qs
+    assert qs["the cost would be hi"]["speaker_name"] == "State Planning Organisation", qs
+    assert qs["membership would cos"]["speaker_name"] != "State Planning Organisation", qs

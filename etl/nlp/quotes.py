@@ -100,6 +100,8 @@ PRONOUNS_MALE = {"he", "him"}
 PRONOUNS_FEMALE = {"she", "her"}
 PRONOUNS_PERSON = PRONOUNS_MALE | PRONOUNS_FEMALE
 PRONOUNS_OTHER = {"it", "they", "we", "i", "you", "them"}
+# What an organisation publishes, and speaks through ('the report said').
+DOCUMENT_NOUNS = frozenset("report survey study poll research figure statistic review audit finding".split())
 ORG_NOUNS = frozenset(
     """airline carrier retailer maker manufacturer operator insurer lender website charity company firm group government ministry department agency bank club team party council
     organisation organization union newspaper paper network channel broadcaster studio label
@@ -686,6 +688,10 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, named[-1]
         if inner and nl in _GOV_NOUNS:
             return phrase, None  # 'the Russian government': no country to link, the phrase says it
+    if nl in DOCUMENT_NOUNS and not has_ment:
+        author = _document_author(ix, subj, definite)
+        if author is not None:
+            return phrase, author
     aged = _AGE_NOUN.search(phrase) is not None  # 'the 34-year-old' (spaCy: JJ, tagged DATE)
     if definite and not has_ment and (subj.tag_.startswith("NN") or aged):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
@@ -712,6 +718,40 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         if named is not None:
             return named
     return phrase, None
+
+
+def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
+    """The organisation or person a document noun belongs to: 'the World Bank report', 'the committee's
+    study', 'a survey by the Pew Internet Project', 'figures from the CEA'."""
+    for t in noun.subtree:
+        m = ix.ment_by_tok.get(t.i)
+        if m is None or ix.label_of(m) not in ("ORG", "PERSON") or ix.quote_tok[t.i]:
+            continue
+        root = ix.doc[m.tok_end - 1]
+        if root.head.i == noun.i and root.dep_ in ("compound", "poss", "nmod") or (
+            root.dep_ == "pobj" and root.head.lower_ in ("by", "from", "of") and root.head.head.i == noun.i
+        ):
+            return m
+    return None
+
+
+def _document_author(ix: _DocIndex, subj: Token, definite: bool) -> Mention | None:
+    """'The report said' speaks for whoever wrote the report: its own author, or for 'the report' the author
+    of the latest same document noun before it ('a World Bank report ... the report said')."""
+    author = _author_of(ix, subj)
+    if author is not None or not definite or any(
+        c.dep_ == "poss" or c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS") for c in subj.children
+    ):
+        return author  # "Brussels' own studies" are not an earlier study's
+    nl = _noun_lemma(subj)
+    lo = ix.sents[max(ix.sent_of(subj.i) - 12, 0)].start
+    for i in range(subj.i - 1, lo - 1, -1):
+        t = ix.doc[i]
+        if t.tag_.startswith("NN") and not ix.quote_tok[i] and _noun_lemma(t) == nl:
+            author = _author_of(ix, t)
+            if author is not None:
+                return author
+    return None
 
 
 def _role_named_next(ix: _DocIndex, subj: Token) -> Mention | None:
