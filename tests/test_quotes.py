@@ -471,3 +471,10 @@ def test_a_report_speaks_for_its_author_and_the_report_for_the_last_report_s_aut
     assert qs["Developing countries"]["speaker_name"] == "World Bank", qs
     assert qs["the cost would be hi"]["speaker_name"] == "State Planning Organisation", qs
     assert qs["membership would cos"]["speaker_name"] != "State Planning Organisation", qs
+
+
+def test_a_lead_s_described_speaker_with_an_organisation_in_the_description_is_named_next():
+    text = ("The Conservatives have been \"a lot smarter\" in the way they have run the campaign, a Labour "
+            "backbencher has said.\n\nDerek Wyatt said a five month campaign had turned off voters.")
+    q = next(q for q in _quotes(text) if "smarter" in q["text"])
+    assert q["speaker_name"] == "Derek Wyatt", q

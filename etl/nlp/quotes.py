@@ -711,7 +711,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
     indefinite = subj.tag_ == "NN" and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children)
     if indefinite and nl not in UNNAMED_ROLES and nl not in ORG_NOUNS \
-            and not any(ix.label_of(ix.ment_by_tok[t.i]) in ("PERSON", "ORG") for t in sub if t.i in ix.ment_by_tok):
+            and not any(ix.label_of(ix.ment_by_tok[t.i]) == "PERSON" for t in sub if t.i in ix.ment_by_tok):
         return phrase, _named_next(ix, subj)
     if indefinite and nl in ORG_NOUNS:
         named = _body_named_next(ix, subj, nl)
