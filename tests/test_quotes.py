@@ -478,3 +478,10 @@ def test_a_lead_s_described_speaker_with_an_organisation_in_the_description_is_n
             "backbencher has said.\n\nDerek Wyatt said a five month campaign had turned off voters.")
     q = next(q for q in _quotes(text) if "smarter" in q["text"])
     assert q["speaker_name"] == "Derek Wyatt", q
+
+
+def test_a_pronoun_continues_an_unnamed_speaker_past_a_name_inside_that_speaker_s_own_words():
+    text = ("The BBC has moved the show to BBC Two. A BBC spokeswoman said Andi Peters would continue as "
+            "executive producer on the show. She said that the time slot was still to be decided.")
+    q = next(q for q in _quotes(text) if q["text"].startswith("the time slot") or "time slot" in q["text"])
+    assert q["speaker_name"] is None and "spokeswoman" in q["speaker_text"], q

@@ -1221,14 +1221,17 @@ def _antecedent_kind(ix: _DocIndex, subj: Token, resolved: Mention | None) -> st
 
 def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
     """A pronoun right after a quote whose speaker it may stand for (_antecedent_kind) continues that
-    speaker when it is in the last two sentences and nobody was named since: 'He added' after an unnamed
+    speaker when it is in the last two sentences and nobody was named since outside that quote: 'He added' after an unnamed
     person of his gender, not the last named one; 'It added' after an organisation; 'They said' after a group."""
     low = subj.lower_
     key = "role" if low in PRONOUNS_PERSON else low
     if key not in ("role", "it", "they") or last_attr is None or key not in last_attr.extra:
         return False
     prev = last_attr.extra[key]
-    if not (0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 and (resolved is None or resolved.tok_start < prev)):
+    # a name inside the last quote's own words ('... based on doctors' advice to Mills') was not named since
+    named_since = resolved is not None and resolved.tok_start >= prev \
+        and not last_attr.start <= resolved.start_char < last_attr.end
+    if not 0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 or named_since:
         return False
     g = _role_gender(ix.doc[prev]) if key == "role" else None
     return g is None or g == ("m" if low in PRONOUNS_MALE else "f")
