@@ -199,3 +199,17 @@ def test_a_place_and_the_team_of_its_name_stay_apart_in_a_batch():
     assert set(france.filter(pl.col("article_id") != "c").get_column("label")) == {"ORG"}
     # a flipped article's mentions vote for the batch's label: the entity stays an organisation
     assert set(mw.filter(pl.col("text") == "Yukos").get_column("label")) == {"ORG"}
+
+
+def test_an_institution_s_short_form_joins_its_one_full_name_and_a_team_stays_apart():
+    m = _mentions([("a", "European Commission", "ORG"), ("a", "Commission", "ORG"), ("a", "Commission", "ORG"),
+                   ("a", "Rock and Roll Hall of Fame", "ORG"), ("a", "Hall of Fame", "ORG"),
+                   ("b", "Everton and Arsenal", "ORG"), ("b", "Arsenal", "ORG"),
+                   ("c", "US Supreme Court", "ORG"), ("c", "UK Supreme Court", "ORG"), ("c", "Supreme Court", "ORG")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    assert named[("a", "Commission")] == "European Commission"
+    assert named[("a", "Hall of Fame")] == "Rock and Roll Hall of Fame"
+    assert named[("b", "Arsenal")] == "Arsenal"  # a team, not an institution
+    assert named[("c", "Supreme Court")] == "Supreme Court"  # two courts end so: neither

@@ -96,6 +96,15 @@ def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
     return label, 1.0
 
 
+# Head words of institutions, which a short form keeps ("the Commission", "the Supreme Court").
+_INSTITUTION_WORDS = frozenset(
+    """commission council party court office institute service department committee board bank reserve
+    treasury union association agency authority ministry federation league society fund foundation hall
+    academy assembly parliament executive university college""".split()
+)
+_LIST_WORDS = frozenset({"or", "v", "vs", "to"})
+
+
 def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _Cluster]:
     """rows: (text, key, label) of one article -> {norm(key): cluster} (several keys may share a cluster)."""
     by_key: dict[str, _Cluster] = {}
@@ -165,6 +174,15 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
+        if target is None and c.fixed is None and not c.full and c.votes and c.votes.most_common(1)[0][0] == "ORG":
+            # "the Commission" after "the European Commission", "the Hall of Fame" after "the Rock and Roll
+            # Hall of Fame": an institution named by the end of exactly one longer organisation name
+            # (not a team or a place: "Wales" is not "BBC Wales", nor "Arsenal" "Everton and Arsenal")
+            cands = {id(x): x for n2, x in by_key.items() if x is not c and len(n2.split()) > len(words)
+                     and n2.endswith(" " + nk) and x.votes and x.votes.most_common(1)[0][0] == "ORG"
+                     and not _LIST_WORDS & set(n2.split())} if _INSTITUTION_WORDS & set(words) else {}
+            if len(cands) == 1:
+                target = next(iter(cands.values()))
         if target is not None and target is not c:
             merged[id(c)] = target
     if merged:
