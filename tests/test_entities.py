@@ -250,3 +250,9 @@ def test_a_full_name_described_as_a_band_or_firm_is_an_organisation_and_a_person
     assert labels["Scissor Sisters"] == {"ORG"}, labels
     assert labels["Grant Thornton"] == {"ORG"}, labels
     assert labels["Annie Lennox"] == {"PERSON"}, labels
+
+
+def test_a_name_in_a_list_takes_the_label_the_others_share():
+    labels = _labels("Phones produced by Sony Ericsson, Motorola, BenQ, Arima and Fujitsu are unaffected by the virus, "
+                     "the firm said.")
+    assert labels["Arima"] == {"ORG"}, labels  # the model tags it PERSON

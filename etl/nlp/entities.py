@@ -331,7 +331,44 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if m.key in orgs:
             m.label = "ORG"
+    _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+def _list_labels(doc: Doc, mentions: list[Mention], surnames: set[str], sport: bool) -> None:
+    """A name in a list takes the label all the others share ('Nokia, Intel, Philips, Alcatel and Telefonica':
+    'Philips' tagged GPE, 'Telefonica' PERSON), when at least two others share it and it is an organisation,
+    or a person by a given name. A known place or name (places.csv, the alias table), a person's surname, a
+    title (WORK_OF_ART), a full name tagged PERSON, and any PERSON in a sports report keep their label; the
+    label holds for every mention of the name in the article."""
+    from .canonical import load_alias_table, norm  # canonical imports this module
+
+    lists: dict[int, list[Mention]] = {}
+    for m in mentions:
+        t = doc[m.tok_end - 1]
+        while t.dep_ == "conj" and t.head.i != t.i:
+            t = t.head
+        lists.setdefault(t.i, []).append(m)
+    relabel: dict[str, str] = {}
+    for items in lists.values():
+        if len(items) < 3:
+            continue
+        for m in items:
+            others = {o.label for o in items if o is not m}
+            if len(others) != 1 or m.label in others:
+                continue
+            label = others.pop()
+            if m.key in places() or m.key in surnames or norm(m.key) in load_alias_table() or m.label == "WORK_OF_ART":
+                continue
+            if sport and m.label == "PERSON":
+                continue  # line-ups list players among clubs and countries
+            # a person's full name stays a person; a name becomes one only by a given name ('Carmen Electra')
+            if label == "ORG" and not (m.label == "PERSON" and " " in m.key) or \
+                    label == "PERSON" and m.key.split()[0].lower() in GIVEN_NAMES:
+                relabel[m.key] = label
+    for m in mentions:
+        if m.key in relabel:
+            m.label = relabel[m.key]
 
 
 @lru_cache(maxsize=1)
