@@ -174,13 +174,14 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
-        if target is None and c.fixed is None and not c.full and c.votes and c.votes.most_common(1)[0][0] == "ORG":
+        if target is None and c.fixed is None and not c.full and _INSTITUTION_WORDS & set(words) \
+                and c.votes and c.votes.most_common(1)[0][0] == "ORG":
             # "the Commission" after "the European Commission", "the Hall of Fame" after "the Rock and Roll
             # Hall of Fame": an institution named by the end of exactly one longer organisation name
             # (not a team or a place: "Wales" is not "BBC Wales", nor "Arsenal" "Everton and Arsenal")
             cands = {id(x): x for n2, x in by_key.items() if x is not c and len(n2.split()) > len(words)
                      and n2.endswith(" " + nk) and x.votes and x.votes.most_common(1)[0][0] == "ORG"
-                     and not _LIST_WORDS & set(n2.split())} if _INSTITUTION_WORDS & set(words) else {}
+                     and not _LIST_WORDS & set(n2.split())}
             if len(cands) == 1:
                 target = next(iter(cands.values()))
         if target is not None and target is not c:

@@ -144,7 +144,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                 k += 1
             if k > s:
                 s = k if (e - k >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
-        if label == "PERSON" and e - s >= 2 and s > 0 and doc[s - 1].lower_ in NAME_TITLES and doc[s - 1].text[:1].isupper():
+        if label == "PERSON" and e - s >= 2 and s > 0 and doc[s - 1].lower_ in NAME_TITLES \
+                and doc[s - 1].text[:1].isupper():
             s -= 1
         if label == "PERSON" and e - s == 1 and s > 0:
             prev = doc[s - 1]
@@ -257,7 +258,8 @@ def _described_org(doc: Doc, m: Mention, words: frozenset[str] = ORG_DESCRIPTORS
     """An organisation descriptor in apposition or right before the name: 'oil giant Yukos', 'Yukos, the firm'."""
     root = doc[m.tok_end - 1]
     for c in root.children:
-        if c.lower_ in words and (c.dep_ == "appos" and _own_description(c, m) or c.dep_ == "compound" and c.i == m.tok_start - 1):
+        if c.lower_ in words and (c.dep_ == "appos" and _own_description(c, m)
+                                  or c.dep_ == "compound" and c.i == m.tok_start - 1):
             return True
     return root.dep_ == "appos" and root.head.lower_ in words and _own_description(root.head, m)
 

@@ -1221,8 +1221,9 @@ def _antecedent_kind(ix: _DocIndex, subj: Token, resolved: Mention | None) -> st
 
 def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, last_attr: Quote | None) -> bool:
     """A pronoun right after a quote whose speaker it may stand for (_antecedent_kind) continues that
-    speaker when it is in the last two sentences and nobody was named since outside that quote: 'He added' after an unnamed
-    person of his gender, not the last named one; 'It added' after an organisation; 'They said' after a group."""
+    speaker when it is in the last two sentences and nobody was named since outside that quote: 'He added'
+    after an unnamed person of his gender, not the last named one; 'It added' after an organisation; 'They
+    said' after a group."""
     low = subj.lower_
     key = "role" if low in PRONOUNS_PERSON else low
     if key not in ("role", "it", "they") or last_attr is None or key not in last_attr.extra:
