@@ -256,3 +256,31 @@ def test_a_name_in_a_list_takes_the_label_the_others_share():
     labels = _labels("Phones produced by Sony Ericsson, Motorola, BenQ, Arima and Fujitsu are unaffected by the virus, "
                      "the firm said.")
     assert labels["Arima"] == {"ORG"}, labels  # the model tags it PERSON
+
+
+def test_a_town_with_a_club_word_is_a_club():
+    """The model tags 'Manchester United' a person; a town plus a club word is a club in any report, and any
+    name with a club word is one in a sports report. A place that has such a word stays a place."""
+    labels = _labels("Shares in Manchester United rose after Malcolm Glazer raised his stake. He also met "
+                     "bankers in Mexico City.")
+    assert labels["Manchester United"] == {"ORG"}, labels
+    assert labels["Mexico City"] == {"GPE"}, labels
+    labels = _labels(SPORT_REPORT + " Aston Villa were drawn against Leeds United in the cup, and the "
+                     "striker said the match would be hard.")
+    assert labels["Aston Villa"] == {"ORG"} and labels["Leeds United"] == {"ORG"}, labels
+
+
+def test_a_peer_is_a_person_and_an_office_is_not():
+    labels = _labels("But fertility expert Lord Winston said he thought it was rather good. The Lord Chancellor "
+                     "agreed, and Labour peer Lord Dubs' Succession to the Crown Bill was debated.")
+    assert labels.get("Lord Winston") == {"PERSON"}, labels
+    assert labels.get("Lord Dubs") == {"PERSON"}, labels
+    assert not any("Chancellor" in k for k in labels), labels
+
+
+def test_a_spaced_dash_or_a_function_word_ends_a_name():
+    labels = _labels("Bill Cosby - moved by the story - said he would help. She was elected with three other "
+                     "ethnic minority MPs - Keith Vaz, Paul Boateng and Bernie Grant - in 1987.")
+    assert "Bill Cosby" in labels and not any(k.startswith("Bill Cosby ") for k in labels), labels
+    assert "Keith Vaz" in labels, labels
+    assert not any(k.endswith((" -", " and", " of", " the")) for k in labels), labels

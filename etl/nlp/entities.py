@@ -31,6 +31,8 @@ PERSONAL_TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. sir dame prof pr
 # Titles of honour that are part of a full name as written ("Sir Alex Ferguson", "Dame Judi Dench"); other
 # titles are stripped from a full name ("President George Bush" -> "George Bush").
 NAME_TITLES = frozenset({"sir", "dame"})
+# Titles of peers: a person when a surname follows ('Lord Winston'), not an office ('Lord Chancellor').
+PEER_TITLES = frozenset({"lord", "lady", "baroness", "baron"})
 # Words of longer titles/roles stripped from the start of a PERSON mention
 # ("Secretary of State Rex Tillerson" -> "Rex Tillerson").
 TITLE_WORDS = HONORIFICS | frozenset(
@@ -57,6 +59,7 @@ TITLE_ONLY = (TITLE_WORDS - frozenset(
 
 _DATE_PREPS = frozenset({"on", "in", "at", "since", "until", "by", "from"})
 _POSSESSIVE = ("'s", "’s", "'", "’")
+_DASHES = frozenset({"-", "–", "—"})
 _HAS_ALPHA = re.compile(r"[^\W\d_]")
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCT = "\"'“”‘’`.,;:!?()[]{}-–—*•/\\"
@@ -129,12 +132,27 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         # "the Commons on Monday" -> "Commons": a date phrase the model ran into the name
         e = next((k for k in range(s + 1, e) if doc[k].lower_ in _DATE_PREPS
                   and any(doc[j].lower_ in WEEKDAYS_MONTHS for j in range(k + 1, e))), e)
-        while e > s and (doc[e - 1].lower_ in _POSSESSIVE or doc[e - 1].is_punct or doc[e - 1].is_space):
+        if s >= e:
+            continue
+        if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and (
+                doc[s - 1].lower_ in PERSONAL_TITLES or doc[s - 1].lower_ in PEER_TITLES and doc[s].lower_ not in TITLE_WORDS):
+            label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
+        # "Bill Cosby - moved to ...": a spaced dash ends the name (a hyphen has no space before it), unless
+        # a person's given name follows it ("MPs - Keith Vaz"); "Lord Dubs' Succession Bill": so does a
+        # possessive inside a person's name
+        k = next((k for k in range(s + 1, e - 1) if doc[k].text in _DASHES and doc[k - 1].whitespace_
+                  or label == "PERSON" and doc[k].lower_ in _POSSESSIVE), e)
+        if k < e and label == "PERSON" and doc[k].text in _DASHES and doc[k + 1].lower_ in GIVEN_NAMES \
+                and doc[s].lower_ not in GIVEN_NAMES:
+            s = k + 1
+        else:
+            e = k + (doc[k].lower_ in _POSSESSIVE if k < e else 0)
+        # "Saint Kitts and", "United through": a function word does not end a name
+        while e > s and (doc[e - 1].lower_ in _POSSESSIVE or doc[e - 1].is_punct or doc[e - 1].is_space
+                         or e - s > 1 and doc[e - 1].is_stop and doc[e - 1].is_lower):
             e -= 1
         if s >= e:
             continue
-        if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].lower_ in PERSONAL_TITLES and doc[s - 1].text[:1].isupper():
-            label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
         if label == "PERSON":
             s, e = _name_bounds(doc, s, e)
         if label == "PERSON" and e - s >= 2:
@@ -204,6 +222,11 @@ ORG_DESCRIPTORS = frozenset(
 FIRM_DESCRIPTORS = frozenset(
     """firm firms company companies group bank banks carrier airline retailer chain conglomerate subsidiary
     band bands club clubs newspaper magazine insurer brokerage supermarket outfit""".split()
+)
+# A club is its town plus one of these ("Manchester United", "Exeter City"); the model often tags it a
+# person or a place.
+CLUB_WORDS = frozenset(
+    "united city rovers athletic wanderers albion county villa rangers hotspur forest celtic wednesday argyle town fc".split()
 )
 # ... and a name that has one of these is an organisation: "Yukos' owner", "the Yukos unit", "Yukos
 # shareholders". People have none of them.
@@ -315,6 +338,9 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i:e], "ORG", starts))
             taken.update(range(i, e))
     mentions = with_added(mentions, added)
+    for m in mentions:
+        if _club(m, sport):
+            m.label = "ORG"
     _place_labels(mentions, sport)
     orgs = {m.key for m in added}
     for m in mentions:
@@ -335,6 +361,16 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "ORG"
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+def _club(m: Mention, sport: bool) -> bool:
+    """A town's name plus a club word ('Leeds United' tagged PERSON), or in a sports report any name with
+    a club word ('Aston Villa'); a place that has such a word ('Mexico City', 'Cape Town') stays a place."""
+    words = m.key.split()
+    if len(words) < 2 or words[-1].lower() not in CLUB_WORDS or m.key in places() \
+            or m.label not in ("PERSON", "GPE", "LOC", "ORG"):
+        return False
+    return sport and m.label != "LOC" or " ".join(words[:-1]) in places()
 
 
 def _list_labels(doc: Doc, mentions: list[Mention], surnames: set[str], sport: bool) -> None:
@@ -431,8 +467,9 @@ def _not_name(prefix: Span) -> bool:
 
 
 def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
-    """Person names the model left untagged: a personal title before proper nouns ('Mr Grieve'), or a given
-    name before one or two capitalised proper nouns that end the name ('Scott Johnson said')."""
+    """Person names the model left untagged: a personal or peer's title before proper nouns ('Mr Grieve',
+    'Lord Winston'), or a given name before one or two capitalised proper nouns that end the name ('Scott
+    Johnson said')."""
     taken = taken_tokens(mentions)
     added = []
     for i, t in enumerate(doc[:-1]):
@@ -446,7 +483,8 @@ def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
                 added.append(span_mention(doc[i:e], "PERSON", starts))
                 taken.update(range(i, e))
             continue
-        if t.lower_ not in PERSONAL_TITLES:
+        if t.lower_ not in PERSONAL_TITLES and not (t.lower_ in PEER_TITLES and i + 1 < len(doc)
+                                                     and doc[i + 1].lower_ not in TITLE_WORDS):
             continue
         e = i + 1
         while e < len(doc) and e - i <= 3 and _untagged_proper(doc[e]) and e not in taken:
