@@ -284,3 +284,13 @@ def test_a_spaced_dash_or_a_function_word_ends_a_name():
     assert "Bill Cosby" in labels and not any(k.startswith("Bill Cosby ") for k in labels), labels
     assert "Keith Vaz" in labels, labels
     assert not any(k.endswith((" -", " and", " of", " the")) for k in labels), labels
+
+
+def test_a_role_before_an_untagged_name_makes_a_person_and_the_surname_follows():
+    """The model tags neither 'Graeme Souness' nor, later, 'Souness' (ORG) as a person here."""
+    labels = _labels("Boss Graeme Souness felt Newcastle were never really in danger. But Souness said he did "
+                     "not think so.")
+    assert labels.get("Graeme Souness") == {"PERSON"}, labels
+    assert labels.get("Souness") == {"PERSON"}, labels
+    labels = _labels("Chief Operating Officer Jane Smith left. Fans of Star Wars Galaxies logged on.")
+    assert "Operating Officer" not in labels and "Wars Galaxies" not in labels, labels

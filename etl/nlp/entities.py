@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
-from .names import GIVEN_NAMES
+from .names import GIVEN_NAMES, PERSON_ROLE_NOUNS
 
 PLACES_CSV = Path(__file__).with_name("places.csv")
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
@@ -307,7 +307,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
       untagged name so described becomes a mention ('gas monopoly Gazprom');
     - in a sports report, a place or lone name used as a team ('the England coach', 'beat France').
     The label then holds for every mention of that name in the article. People are left alone: a name that
-    is a person's surname, or a given name, or a full person name, keeps its label."""
+    is a person's surname, or a given name, or a full person name, keeps its label, and a surname of a full
+    name tagged as an organisation, product or title is a person again."""
     words = [t.lower_ for t in doc if t.is_alpha]
     sport = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
     surnames = {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key}
@@ -356,11 +357,17 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             orgs.add(m.key)
     if sport:
         orgs |= _teams_by_use(doc, mentions) - surnames
+    person_surnames = {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key and m.key not in orgs}
     for m in mentions:
         if m.key in orgs:
             m.label = "ORG"
+        elif m.key in person_surnames and " " not in m.text and m.label in SURNAME_MISLABELS:
+            m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+SURNAME_MISLABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "FAC", "NORP"})
 
 
 def _club(m: Mention, sport: bool) -> bool:
@@ -468,11 +475,15 @@ def _not_name(prefix: Span) -> bool:
 
 def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Person names the model left untagged: a personal or peer's title before proper nouns ('Mr Grieve',
-    'Lord Winston'), or a given name before one or two capitalised proper nouns that end the name ('Scott
-    Johnson said')."""
+    'Lord Winston'), a given name before one or two capitalised proper nouns that end the name ('Scott
+    Johnson said'), or a role before two that do ('Boss Graeme Souness felt')."""
     taken = taken_tokens(mentions)
     added = []
     for i, t in enumerate(doc[:-1]):
+        if t.lower_ in PERSON_ROLE_NOUNS and (t.is_lower or t.is_sent_start) and _untagged_name(doc, i + 1, taken):
+            added.append(span_mention(doc[i + 1 : i + 3], "PERSON", starts))  # 'Boss Graeme Souness felt ...'
+            taken.update((i + 1, i + 2))
+            continue
         if i in taken or t.ent_type_ or not t.text[:1].isupper():
             continue
         if t.lower_ in GIVEN_NAMES and t.tag_ == "NNP" and not (i > 0 and _untagged_proper(doc[i - 1])):
@@ -494,6 +505,15 @@ def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
         if e > i + 1:
             added.append(span_mention(doc[i:e], "PERSON", starts))
     return with_added(mentions, added)
+
+
+def _untagged_name(doc: Doc, i: int, taken: set[int]) -> bool:
+    """Two untagged capitalised proper nouns at i that end there and name no place: a first name and surname."""
+    if i + 2 > len(doc) or i in taken or i + 1 in taken or i + 2 < len(doc) and doc[i + 2].tag_ in ("NNP", "NNPS"):
+        return False
+    toks = doc[i : i + 2]
+    return all(_untagged_proper(t) and t.tag_ == "NNP" and t.is_alpha and not t.is_upper and t.text not in places()
+               and t.lower_ not in PERSON_ROLE_NOUNS and t.lower_ not in TITLE_WORDS for t in toks)
 
 
 def _propagate(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
