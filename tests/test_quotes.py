@@ -485,3 +485,15 @@ def test_a_pronoun_continues_an_unnamed_speaker_past_a_name_inside_that_speaker_
             "executive producer on the show. She said that the time slot was still to be decided.")
     q = next(q for q in _quotes(text) if q["text"].startswith("the time slot") or "time slot" in q["text"])
     assert q["speaker_name"] is None and "spokeswoman" in q["speaker_text"], q
+
+
+def test_a_participle_the_parser_hung_on_the_quotation_tells_what_the_clause_subject_did():
+    # the parser makes "writing" the subject of "Feels" and hangs "telling" under the quote's "said"
+    rows = _quotes("Band member Mary Jones shared the news on social media last week, writing \u201cFeels great to "
+                   "support someone I believe in.\u201d\n\nTom Brown did not seem impressed with the plan on Tuesday, "
+                   "telling reporters, \u201cA lot of people said the governor should step down.\u201d\n\nParis was "
+                   "more subdued, with finance minister Herve Gaymard telling parliament: \u201cWe must continue along "
+                   "this path of saving money.\u201d")
+    assert _by_text(rows, "Feels great")["speaker_name"] == "Mary Jones"
+    assert _by_text(rows, "A lot of people")["speaker_name"] == "Tom Brown"
+    assert _by_text(rows, "We must continue")["speaker_name"] == "Herve Gaymard"

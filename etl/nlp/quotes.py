@@ -401,11 +401,32 @@ def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
     return None
 
 
+def _left_clause_subject(ix: _DocIndex, v: Token) -> Token | None:
+    """The subject of the nearest verb before a participle, when the parser hung the participle on the
+    quotation ('Flea shared the news, writing "Feels great ..."', 'Weaver seemed unimpressed, telling
+    reporters, "..."'): the participle tells what that verb's subject did."""
+    prev = ix.doc[v.i - 1] if v.i else None
+    if v.lower_ == "according" or prev is None or ix.quote_tok[prev.i]:
+        return None
+    if prev.tag_ in _NOUN_TAGS:  # 'with finance minister Herve Gaymard telling parliament: "..."'
+        return prev if prev.ent_type_ == "PERSON" or prev.dep_ == "pobj" and prev.head.lower_ == "with" else None
+    for k in range(v.i - 1, v.sent.start - 1, -1):
+        t = ix.doc[k]
+        if ix.quote_tok[k]:
+            return None
+        subj = next((c for c in t.children if c.dep_ == "nsubj" and not ix.quote_tok[c.i]), None)
+        if subj is not None and t.tag_.startswith("VB"):
+            return None if subj.lower_ in ("which", "who", "that") else subj
+    return None
+
+
 def _speaker_token(ix: _DocIndex, v: Token) -> Token | None:
     """Subject of the reporting verb v, by word order when the parsed one is inside the quotation."""
     subj = _subject_of(v)
     if subj is not None and not ix.quote_tok[subj.i]:
         return subj
+    if v.tag_ == "VBG":
+        return _left_clause_subject(ix, v)
     if v.tag_ not in ("VBD", "VBZ", "VBP", "VBN") or any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children):
         return None  # participles and passives ('is described as') have no speaker next to them
     if v.tag_ == "VBN" and not any(c.dep_ == "aux" for c in v.children):
