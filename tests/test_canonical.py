@@ -213,3 +213,20 @@ def test_an_institution_s_short_form_joins_its_one_full_name_and_a_team_stays_ap
     assert named[("a", "Hall of Fame")] == "Rock and Roll Hall of Fame"
     assert named[("b", "Arsenal")] == "Arsenal"  # a team, not an institution
     assert named[("c", "Supreme Court")] == "Supreme Court"  # two courts end so: neither
+
+
+def test_a_club_word_joins_the_one_club_it_ends_and_a_lone_club_word_becomes_the_club():
+    m = _mentions([("a", "Manchester United", "ORG"), ("a", "United", "ORG"),
+                   ("b", "Manchester City", "ORG"), ("b", "Leicester City", "ORG"), ("b", "City", "ORG"),
+                   ("c", "Clyde 0-5 Celtic", "ORG"), ("c", "Celtic", "ORG")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    assert named[("a", "United")] == "Manchester United"
+    assert named[("b", "City")] == "City"  # two clubs end so: neither
+    assert named[("c", "Celtic")] == "Celtic"  # a score line is not a club's name
+    # in the article, 'United' (tagged NORP here) takes the label of the one club that ends with it
+    mentions, _ = annotate(pl.DataFrame({"article_id": ["d"], "text": [
+        "Mourinho intimated that United boss Sir Alex Ferguson influenced the referee after their Carling Cup "
+        "tie with Manchester United."]}))
+    assert set(mentions.filter(pl.col("text") == "United")["label"]) == {"ORG"}

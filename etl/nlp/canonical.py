@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import HONORIFICS, JUNK
+from .entities import CLUB_WORDS, HONORIFICS, JUNK
 from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
@@ -174,14 +174,15 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
-        if target is None and c.fixed is None and not c.full and _INSTITUTION_WORDS & set(words) \
+        if target is None and c.fixed is None and not c.full and (_INSTITUTION_WORDS | CLUB_WORDS) & set(words) \
                 and c.votes and c.votes.most_common(1)[0][0] == "ORG":
             # "the Commission" after "the European Commission", "the Hall of Fame" after "the Rock and Roll
-            # Hall of Fame": an institution named by the end of exactly one longer organisation name
+            # Hall of Fame", "United" after "Manchester United": an institution or club named by the end of
+            # exactly one longer organisation name
             # (not a team or a place: "Wales" is not "BBC Wales", nor "Arsenal" "Everton and Arsenal")
             cands = {id(x): x for n2, x in by_key.items() if x is not c and len(n2.split()) > len(words)
                      and n2.endswith(" " + nk) and x.votes and x.votes.most_common(1)[0][0] == "ORG"
-                     and not _LIST_WORDS & set(n2.split())}
+                     and not _LIST_WORDS & set(n2.split()) and not any(ch.isdigit() for ch in n2)}
             if len(cands) == 1:
                 target = next(iter(cands.values()))
         if target is not None and target is not c:

@@ -342,6 +342,10 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if _club(m, sport):
             m.label = "ORG"
+    clubs = {m.key.split()[-1] for m in mentions if m.label == "ORG" and " " in m.key and m.key.split()[-1].lower() in CLUB_WORDS}
+    for m in mentions:
+        if m.key in clubs:
+            m.label = "ORG"  # 'United boss Sir Alex Ferguson' after 'Manchester United': the club
     _place_labels(mentions, sport)
     orgs = {m.key for m in added}
     for m in mentions:
