@@ -294,3 +294,12 @@ def test_a_role_before_an_untagged_name_makes_a_person_and_the_surname_follows()
     assert labels.get("Souness") == {"PERSON"}, labels
     labels = _labels("Chief Operating Officer Jane Smith left. Fans of Star Wars Galaxies logged on.")
     assert "Operating Officer" not in labels and "Wars Galaxies" not in labels, labels
+
+
+def test_names_listed_as_examples_of_firms_are_organisations():
+    labels = _labels("The show will hear pledges of support from companies such as Nokia, Intel, Philips, Alcatel, "
+                     "France Telecom, Thomson and Telefonica.")
+    assert labels["Philips"] == {"ORG"} and labels["Alcatel"] == {"ORG"} and labels["Telefonica"] == {"ORG"}, labels
+    labels = _labels("Travel-related shares dropped in Europe, with companies such as Germany's TUI and Lufthansa "
+                     "and France's Club Mediterranne sliding.")
+    assert labels["France"] == {"GPE"}, labels  # the owner's country, not an example

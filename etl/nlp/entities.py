@@ -385,8 +385,9 @@ def _club(m: Mention, sport: bool) -> bool:
 
 
 def _list_labels(doc: Doc, mentions: list[Mention], surnames: set[str], sport: bool) -> None:
-    """A name in a list takes the label all the others share ('Nokia, Intel, Philips, Alcatel and Telefonica':
-    'Philips' tagged GPE, 'Telefonica' PERSON), when at least two others share it and it is an organisation,
+    """Names listed as examples of firms are organisations ('companies such as Nokia, Philips and Telefonica':
+    'Philips' tagged GPE, 'Telefonica' PERSON). A name in another list takes the label all the others share
+    ('Motorola, BenQ, Arima and Fujitsu'), when at least two others share it and it is an organisation,
     or a person by a given name. A known place or name (places.csv, the alias table), a person's surname, a
     title (WORK_OF_ART), a full name tagged PERSON, and any PERSON in a sports report keep their label; the
     label holds for every mention of the name in the article."""
@@ -399,7 +400,11 @@ def _list_labels(doc: Doc, mentions: list[Mention], surnames: set[str], sport: b
             t = t.head
         lists.setdefault(t.i, []).append(m)
     relabel: dict[str, str] = {}
-    for items in lists.values():
+    for first, items in lists.items():
+        if _org_examples(doc[first]):
+            relabel.update((m.key, "ORG") for m in items if m.label in EXAMPLE_MISLABELS
+                           and (m.tok_end == len(doc) or doc[m.tok_end].tag_ != "POS"))  # not "France's Club Med"
+            continue
         if len(items) < 3:
             continue
         for m in items:
@@ -418,6 +423,23 @@ def _list_labels(doc: Doc, mentions: list[Mention], surnames: set[str], sport: b
     for m in mentions:
         if m.key in relabel:
             m.label = relabel[m.key]
+
+
+# Labels the model gives names listed as examples of firms ('companies such as Philips (GPE), Alcatel (GPE)
+# and Telefonica (PERSON)').
+EXAMPLE_MISLABELS = frozenset({"PERSON", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC"})
+
+
+def _org_examples(t) -> bool:
+    """t heads a list of examples of organisations: 'companies such as X, Y', 'rival operators including X'."""
+    if t.dep_ != "pobj" or t.head.lower_ not in ("as", "including", "like"):
+        return False
+    noun = t.head.head
+    if noun.lower_ == "such" or noun.tag_ == "JJ":
+        noun = noun.head
+    w = noun.lower_
+    singular = w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") else w
+    return noun.tag_ in ("NNS", "NN") and (w in ORG_DESCRIPTORS or singular in ORG_DESCRIPTORS)
 
 
 @lru_cache(maxsize=1)
