@@ -230,3 +230,14 @@ def test_a_club_word_joins_the_one_club_it_ends_and_a_lone_club_word_becomes_the
         "Mourinho intimated that United boss Sir Alex Ferguson influenced the referee after their Carling Cup "
         "tie with Manchester United."]}))
     assert set(mentions.filter(pl.col("text") == "United")["label"]) == {"ORG"}
+
+
+def test_a_given_name_joins_the_full_name_the_article_is_about():
+    m = _mentions([("a", "Ken Nazi", "PERSON"), ("a", "Ken Livingstone", "PERSON"), ("a", "Mr Livingstone", "PERSON"),
+                   ("a", "Livingstone", "PERSON"), ("a", "Ken", "PERSON"),
+                   ("b", "Mike Mills", "PERSON"), ("b", "Mike Stipe", "PERSON"), ("b", "Mike", "PERSON")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    assert named[("a", "Ken")] == "Ken Livingstone"
+    assert named[("b", "Mike")] == "Mike"  # two Mikes, named as often: neither

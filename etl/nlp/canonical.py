@@ -105,6 +105,19 @@ _INSTITUTION_WORDS = frozenset(
 _LIST_WORDS = frozenset({"or", "v", "vs", "to"})
 
 
+def _dominant(clusters, by_key: dict[str, _Cluster]) -> _Cluster | None:
+    """The one full name, or the one named (in full or by surname) at least twice as often as all the others
+    together: 'Ken' is Ken Livingstone, 'Mr Livingstone' throughout, not the 'Ken Nazi' of a garbled headline."""
+    def weight(x: _Cluster) -> int:
+        surnames = {norm(k).split()[-1] for k in x.keys}
+        return x.n + sum(by_key[w].n for w in surnames if w in by_key and by_key[w] is not x)
+
+    ranked = sorted(clusters, key=weight, reverse=True)
+    if len(ranked) == 1 or weight(ranked[0]) >= 2 * sum(weight(x) for x in ranked[1:]):
+        return ranked[0]
+    return None
+
+
 def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _Cluster]:
     """rows: (text, key, label) of one article -> {norm(key): cluster} (several keys may share a cluster)."""
     by_key: dict[str, _Cluster] = {}
@@ -163,8 +176,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             firsts = {id(x): x for x in full_by_first.get(given_name_form(words[0]), []) if x is not c}
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
-            elif len(firsts) == 1 and c.votes.most_common(1)[0][0] == "PERSON":
-                target = next(iter(firsts.values()))  # 'Mike' when Mike Mills is the article's only Mike
+            elif firsts and c.votes.most_common(1)[0][0] == "PERSON" and (target := _dominant(firsts.values(), by_key)):
+                pass  # 'Mike' when Mike Mills is the article's only Mike, or the one it is about
             elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
                 cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
                 if len(cands) == 1:
