@@ -87,9 +87,9 @@ def test_own_gold_figures_per_split(own_result):
     assert splits["tune"]["docs"] == 79 and splits["check"]["docs"] == 26
     tune, check = splits["tune"], splits["check"]
     assert tune["quotes"]["f1"] >= 0.90 and check["quotes"]["f1"] >= 0.90
-    # tune grew by 40 articles (round 3) on 2026-12-05: its guards follow its figures (0.907, 0.878)
-    assert tune["quotes"]["speaker_accuracy"] >= 0.89 and check["quotes"]["speaker_accuracy"] >= 0.80
-    assert tune["entities"]["canonical_accuracy"] >= 0.865 and check["entities"]["canonical_accuracy"] >= 0.81
+    # guards follow the figures of 2026-12-05 (tune speaker 0.915, canonical 0.894; check canonical 0.832)
+    assert tune["quotes"]["speaker_accuracy"] >= 0.90 and check["quotes"]["speaker_accuracy"] >= 0.80
+    assert tune["entities"]["canonical_accuracy"] >= 0.88 and check["entities"]["canonical_accuracy"] >= 0.82
     mixed = own_result["quotes"]["by_kind"]["mixed"]
     assert mixed["recall"] >= 0.75
 
