@@ -284,6 +284,9 @@ def test_a_spaced_dash_or_a_function_word_ends_a_name():
     assert "Bill Cosby" in labels and not any(k.startswith("Bill Cosby ") for k in labels), labels
     assert "Keith Vaz" in labels, labels
     assert not any(k.endswith((" -", " and", " of", " the")) for k in labels), labels
+    labels = _labels("Finance Minister Antonio Palocci told the Associated Press news agency the figures were good. "
+                     "Shares in HBOS bank rose.")
+    assert labels.get("Associated Press") == {"ORG"} and labels.get("HBOS") == {"ORG"}, labels
 
 
 def test_a_role_before_an_untagged_name_makes_a_person_and_the_surname_follows():

@@ -151,6 +151,12 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         while e > s and (doc[e - 1].lower_ in _POSSESSIVE or doc[e - 1].is_punct or doc[e - 1].is_space
                          or e - s > 1 and doc[e - 1].is_stop and doc[e - 1].is_lower):
             e -= 1
+        # "Associated Press news agency", "HBOS bank": a lowercase descriptor after the name is not part of it
+        k = e
+        while label == "ORG" and k > s + 1 and doc[k - 1].is_lower and not doc[k - 1].is_stop:
+            k -= 1
+        if k < e and doc[k - 1].text[:1].isupper() and any(t.lower_ in ORG_DESCRIPTORS or t.lower_ == "news" for t in doc[k:e]):
+            e = k
         if s >= e:
             continue
         if label == "PERSON":
