@@ -201,14 +201,19 @@ def test_a_place_and_the_team_of_its_name_stay_apart_in_a_batch():
     assert set(mw.filter(pl.col("text") == "Yukos").get_column("label")) == {"ORG"}
 
 
+def _canonical_names(m: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """(article_id, mention text) -> canonical name, for mentions canonicalised with an empty alias table."""
+    mw, ents, _ = canonicalise(m, EMPTY)
+    names = dict(ents.select("entity_id", "name").iter_rows())
+    return {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+
+
 def test_an_institution_s_short_form_joins_its_one_full_name_and_a_team_stays_apart():
     m = _mentions([("a", "European Commission", "ORG"), ("a", "Commission", "ORG"), ("a", "Commission", "ORG"),
                    ("a", "Rock and Roll Hall of Fame", "ORG"), ("a", "Hall of Fame", "ORG"),
                    ("b", "Everton and Arsenal", "ORG"), ("b", "Arsenal", "ORG"),
                    ("c", "US Supreme Court", "ORG"), ("c", "UK Supreme Court", "ORG"), ("c", "Supreme Court", "ORG")])
-    mw, ents, _ = canonicalise(m, EMPTY)
-    names = dict(ents.select("entity_id", "name").iter_rows())
-    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    named = _canonical_names(m)
     assert named[("a", "Commission")] == "European Commission"
     assert named[("a", "Hall of Fame")] == "Rock and Roll Hall of Fame"
     assert named[("b", "Arsenal")] == "Arsenal"  # a team, not an institution
@@ -219,9 +224,7 @@ def test_a_club_word_joins_the_one_club_it_ends_and_a_lone_club_word_becomes_the
     m = _mentions([("a", "Manchester United", "ORG"), ("a", "United", "ORG"),
                    ("b", "Manchester City", "ORG"), ("b", "Leicester City", "ORG"), ("b", "City", "ORG"),
                    ("c", "Clyde 0-5 Celtic", "ORG"), ("c", "Celtic", "ORG")])
-    mw, ents, _ = canonicalise(m, EMPTY)
-    names = dict(ents.select("entity_id", "name").iter_rows())
-    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    named = _canonical_names(m)
     assert named[("a", "United")] == "Manchester United"
     assert named[("b", "City")] == "City"  # two clubs end so: neither
     assert named[("c", "Celtic")] == "Celtic"  # a score line is not a club's name
@@ -236,8 +239,6 @@ def test_a_given_name_joins_the_full_name_the_article_is_about():
     m = _mentions([("a", "Ken Nazi", "PERSON"), ("a", "Ken Livingstone", "PERSON"), ("a", "Mr Livingstone", "PERSON"),
                    ("a", "Livingstone", "PERSON"), ("a", "Ken", "PERSON"),
                    ("b", "Mike Mills", "PERSON"), ("b", "Mike Stipe", "PERSON"), ("b", "Mike", "PERSON")])
-    mw, ents, _ = canonicalise(m, EMPTY)
-    names = dict(ents.select("entity_id", "name").iter_rows())
-    named = {(r["article_id"], r["text"]): names[r["entity_id"]] for r in mw.iter_rows(named=True)}
+    named = _canonical_names(m)
     assert named[("a", "Ken")] == "Ken Livingstone"
     assert named[("b", "Mike")] == "Mike"  # two Mikes, named as often: neither

@@ -112,9 +112,9 @@ def _dominant(clusters, by_key: dict[str, _Cluster]) -> _Cluster | None:
         surnames = {norm(k).split()[-1] for k in x.keys}
         return x.n + sum(by_key[w].n for w in surnames if w in by_key and by_key[w] is not x)
 
-    ranked = sorted(clusters, key=weight, reverse=True)
-    if len(ranked) == 1 or weight(ranked[0]) >= 2 * sum(weight(x) for x in ranked[1:]):
-        return ranked[0]
+    ranked = sorted(((weight(x), x) for x in clusters), key=lambda r: r[0], reverse=True)
+    if len(ranked) == 1 or ranked[0][0] >= 2 * sum(w for w, _ in ranked[1:]):
+        return ranked[0][1]
     return None
 
 
@@ -174,10 +174,12 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         if len(words) == 1 and c.fixed is None and not c.full:
             cands = {id(x): x for x in full_by_last.get(words[0], []) if x is not c}
             firsts = {id(x): x for x in full_by_first.get(given_name_form(words[0]), []) if x is not c}
+            person = bool(c.votes) and c.votes.most_common(1)[0][0] == "PERSON"
+            dominant = _dominant(firsts.values(), by_key) if firsts and person else None
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
-            elif firsts and c.votes.most_common(1)[0][0] == "PERSON" and (target := _dominant(firsts.values(), by_key)):
-                pass  # 'Mike' when Mike Mills is the article's only Mike, or the one it is about
+            elif dominant is not None:
+                target = dominant  # 'Mike' when Mike Mills is the article's only Mike, or the one it is about
             elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
                 cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
                 if len(cands) == 1:

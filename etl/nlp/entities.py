@@ -134,8 +134,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                   and any(doc[j].lower_ in WEEKDAYS_MONTHS for j in range(k + 1, e))), e)
         if s >= e:
             continue
-        if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and (
-                doc[s - 1].lower_ in PERSONAL_TITLES or doc[s - 1].lower_ in PEER_TITLES and doc[s].lower_ not in TITLE_WORDS):
+        if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and _person_title(doc[s - 1], doc[s]):
             label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
         # "Bill Cosby - moved to ...": a spaced dash ends the name (a hyphen has no space before it), unless
         # a person's given name follows it ("MPs - Keith Vaz"); "Lord Dubs' Succession Bill": so does a
@@ -317,7 +316,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     name tagged as an organisation, product or title is a person again."""
     words = [t.lower_ for t in doc if t.is_alpha]
     sport = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
-    surnames = {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key}
+    surnames = _surnames(mentions)
     taken = taken_tokens(mentions)
     added = []
     for i, t in enumerate(doc[1:], 1):
@@ -348,7 +347,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if _club(m, sport):
             m.label = "ORG"
-    clubs = {m.key.split()[-1] for m in mentions if m.label == "ORG" and " " in m.key and m.key.split()[-1].lower() in CLUB_WORDS}
+    clubs = {m.key.split()[-1] for m in mentions
+             if m.label == "ORG" and " " in m.key and m.key.split()[-1].lower() in CLUB_WORDS}
     for m in mentions:
         if m.key in clubs:
             m.label = "ORG"  # 'United boss Sir Alex Ferguson' after 'Manchester United': the club
@@ -367,7 +367,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             orgs.add(m.key)
     if sport:
         orgs |= _teams_by_use(doc, mentions) - surnames
-    person_surnames = {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key and m.key not in orgs}
+    person_surnames = _surnames([m for m in mentions if m.key not in orgs])  # the labels have changed since
     for m in mentions:
         if m.key in orgs:
             m.label = "ORG"
@@ -375,6 +375,11 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+def _surnames(mentions: list[Mention]) -> set[str]:
+    """Last words of the full names tagged PERSON."""
+    return {m.key.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.key}
 
 
 SURNAME_MISLABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "FAC", "NORP"})
@@ -471,6 +476,11 @@ def _place_labels(mentions: list[Mention], sport: bool) -> None:
             m.label = "GPE"
 
 
+def _person_title(t, nxt) -> bool:
+    """t is a title only people take before the name at nxt: 'Mr', or a peer's 'Lord' not before an office."""
+    return t.lower_ in PERSONAL_TITLES or t.lower_ in PEER_TITLES and nxt.lower_ not in TITLE_WORDS
+
+
 def _untagged_proper(t) -> bool:
     return t.tag_ in ("NNP", "NNPS") and not t.ent_type_ and t.text[:1].isupper()
 
@@ -526,8 +536,7 @@ def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
                 added.append(span_mention(doc[i:e], "PERSON", starts))
                 taken.update(range(i, e))
             continue
-        if t.lower_ not in PERSONAL_TITLES and not (t.lower_ in PEER_TITLES and i + 1 < len(doc)
-                                                     and doc[i + 1].lower_ not in TITLE_WORDS):
+        if not _person_title(t, doc[i + 1]):
             continue
         e = i + 1
         while e < len(doc) and e - i <= 3 and _untagged_proper(doc[e]) and e not in taken:

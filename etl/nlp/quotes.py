@@ -309,6 +309,9 @@ def _may_speak(t: Token) -> bool:
         or _role_gender(t) != ""
 
 
+_RELATIVE_PRONOUNS = frozenset({"that", "which", "who"})  # a relative clause's subject names nobody
+
+
 def _subject_of(v: Token) -> Token | None:
     """Subject of a reporting verb, climbing through participles ('..., saying ...')."""
     if v.lower_ == "according":
@@ -337,7 +340,7 @@ def _subject_of(v: Token) -> Token | None:
                 return _pobj_under(cur, _is_agent)
             if c.dep_ == "nsubj" and c.lower_ == "it" and cur is not v and cur.lower_ in _EXPLETIVE_HEADS:
                 return None  # 'it is important to note that ...', 'it means admitting that ...'
-            if c.dep_ == "nsubj" and c.lower_ not in ("that", "which", "who"):
+            if c.dep_ == "nsubj" and c.lower_ not in _RELATIVE_PRONOUNS:
                 # of two subjects ('LONDON (Reuters) - Jane Roe said'), the one next to the verb
                 nxt = [d for d in cur.children if d.dep_ == "nsubj" and c.i < d.i < cur.i]
                 return nxt[-1] if nxt else c
@@ -416,7 +419,7 @@ def _left_clause_subject(ix: _DocIndex, v: Token) -> Token | None:
             return None
         subj = next((c for c in t.children if c.dep_ == "nsubj" and not ix.quote_tok[c.i]), None)
         if subj is not None and t.tag_.startswith("VB"):
-            return None if subj.lower_ in ("which", "who", "that") else subj
+            return None if subj.lower_ in _RELATIVE_PRONOUNS else subj
     return None
 
 
