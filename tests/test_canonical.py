@@ -242,3 +242,15 @@ def test_a_given_name_joins_the_full_name_the_article_is_about():
     named = _canonical_names(m)
     assert named[("a", "Ken")] == "Ken Livingstone"
     assert named[("b", "Mike")] == "Mike"  # two Mikes, named as often: neither
+
+
+def test_a_mixed_case_acronym_joins_its_full_name_and_a_name_with_a_complement_is_no_person():
+    m = _mentions([("a", "Department for Education and Skills", "ORG"), ("a", "DfES", "ORG"),
+                   ("b", "Bank of England", "ORG"), ("b", "BoE", "ORG"), ("c", "McFly", "ORG"),
+                   ("c", "Manchester Fans", "ORG"),
+                   ("d", "George Soros Foundation for Southern Africa", "ORG"), ("d", "Africa", "LOC")])
+    named = _canonical_names(m)
+    assert named[("a", "DfES")] == "Department for Education and Skills"
+    assert named[("b", "BoE")] == "Bank of England"
+    assert named[("c", "McFly")] == "McFly"  # lower-case letters that are no function word's initial
+    assert named[("d", "Africa")] == "Africa"  # not the surname of a 'George ... Africa' person

@@ -306,3 +306,21 @@ def test_names_listed_as_examples_of_firms_are_organisations():
     labels = _labels("Travel-related shares dropped in Europe, with companies such as Germany's TUI and Lufthansa "
                      "and France's Club Mediterranne sliding.")
     assert labels["France"] == {"GPE"}, labels  # the owner's country, not an example
+
+
+def test_an_institution_s_name_runs_on_over_its_complement_and_coordination():
+    """The model cuts these names at 'of', 'for' or 'and' and tags the rest apart ('Skills' ORG)."""
+    labels = _labels("A Department for Education and Skills spokeswoman said the Department for Culture, Media and "
+                     "Sport agreed. A complaint was made by the Board of Deputies of British Jews and the Commission "
+                     "for Racial Equality.")
+    assert labels.get("Department for Education and Skills") == {"ORG"}, labels
+    assert labels.get("Department for Culture, Media and Sport") == {"ORG"}, labels
+    assert labels.get("Board of Deputies of British Jews") == {"ORG"}, labels
+    assert "Skills" not in labels and "Sport" not in labels, labels
+    # conjuncts that are other names stay apart: a person, a name of the alias table, a list of institutions
+    labels = _labels("The Bank of England and Treasury officials met. He studied at the University of California "
+                     "and Dan Gillmor agreed. The Council of Europe and Nato met. The Council of Mortgage Lenders, "
+                     "British Bankers Association and Building Societies Association all agreed.")
+    assert "Bank of England" in labels and "Council of Europe" in labels and "Nato" in labels, labels
+    assert labels.get("Dan Gillmor") == {"PERSON"} and "University of California" in labels, labels
+    assert "Council of Mortgage Lenders" in labels and "British Bankers Association" in labels, labels

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import CLUB_WORDS, HONORIFICS, JUNK
+from .entities import CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS
 from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
@@ -66,6 +66,19 @@ def load_alias_table(path: str | None = None) -> dict[str, tuple[str, str]]:
     return table
 
 
+_MIXED_ACRONYM = re.compile(r"[A-Z](?:[A-Z]|[foati](?=[A-Z]))+")
+
+
+def _acronym_letters(key: str) -> str | None:
+    """The initials an acronym stands for: 'BBC'; 'DfES' (Department for Education and Skills) and 'DoH',
+    whose lower-case letters are those of 'for', 'of', 'the', 'and', 'in'; not 'McFly'."""
+    if key.isupper() and " " not in norm(key):
+        return norm(key).upper()
+    if _MIXED_ACRONYM.fullmatch(key):
+        return "".join(ch for ch in key if ch.isupper())
+    return None
+
+
 def _initials(key: str) -> str:
     return "".join(w[0] for w in key.split() if w.lower() not in _STOP_INITIALS and w[:1].isalpha()).upper()
 
@@ -89,20 +102,22 @@ def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
     if first in HONORIFICS or first + "." in HONORIFICS:
         if first in MALE_TITLES or first in FEMALE_TITLES or first in ("dr", "prof", "president", "senator"):
             return "PERSON", 3.0
-    if len(words) >= 2 and words[0].lower() in GIVEN_NAMES and label in ("ORG", "PERSON", "GPE", "NORP"):
+    if len(words) >= 2 and words[0].lower() in GIVEN_NAMES and label in ("ORG", "PERSON", "GPE", "NORP") \
+            and not _institution_name(words):
         return "PERSON", 2.0
     if label == "ORG" and len(words) == 1 and not key.isupper() and key[:1].isupper():
         return "ORG", 0.5  # the small model often calls an unknown surname ORG
     return label, 1.0
 
 
-# Head words of institutions, which a short form keeps ("the Commission", "the Supreme Court").
-_INSTITUTION_WORDS = frozenset(
-    """commission council party court office institute service department committee board bank reserve
-    treasury union association agency authority ministry federation league society fund foundation hall
-    academy assembly parliament executive university college""".split()
-)
 _LIST_WORDS = frozenset({"or", "v", "vs", "to"})
+
+
+def _institution_name(words: list[str]) -> bool:
+    """An institution's name with its complement ('George Soros Foundation for Southern Africa'): no person,
+    though it starts with a given name, and its last word is no surname."""
+    low = {w.lower() for w in words}
+    return bool(low & NAME_HEADS and low & COMPLEMENT_PREPS)
 
 
 def _dominant(clusters, by_key: dict[str, _Cluster]) -> _Cluster | None:
@@ -180,8 +195,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 target = max(cands.values(), key=lambda x: x.n)
             elif dominant is not None:
                 target = dominant  # 'Mike' when Mike Mills is the article's only Mike, or the one it is about
-            elif nk.upper() in acronyms and any(k.isupper() for k in c.keys):
-                cands = {id(x): x for x in acronyms[nk.upper()] if x is not c}
+            elif (acr := next(filter(None, map(_acronym_letters, c.keys)), None)) in acronyms:
+                cands = {id(x): x for x in acronyms[acr] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
             elif c.votes and c.votes.most_common(1)[0][0] == "ORG" and words[0] in org_by_first:
@@ -189,7 +204,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
                 if len(cands) == 1:
                     target = next(iter(cands.values()))
-        if target is None and c.fixed is None and not c.full and (_INSTITUTION_WORDS | CLUB_WORDS) & set(words) \
+        if target is None and c.fixed is None and not c.full and (INSTITUTION_WORDS | CLUB_WORDS) & set(words) \
                 and c.votes and c.votes.most_common(1)[0][0] == "ORG":
             # "the Commission" after "the European Commission", "the Hall of Fame" after "the Rock and Roll
             # Hall of Fame", "United" after "Manchester United": an institution or club named by the end of

@@ -119,6 +119,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     if starts is None:
         starts = sentence_starts(doc)
     out: list[Mention] = []
+    taken_to = 0  # tokens before this belong to a name already taken (an institution's run-on name)
     for ent in doc.ents:
         label = ent.label_
         if label not in KEEP_LABELS:
@@ -132,8 +133,10 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         # "the Commons on Monday" -> "Commons": a date phrase the model ran into the name
         e = next((k for k in range(s + 1, e) if doc[k].lower_ in _DATE_PREPS
                   and any(doc[j].lower_ in WEEKDAYS_MONTHS for j in range(k + 1, e))), e)
-        if s >= e:
+        if s >= e or s < taken_to:
             continue
+        if label == "ORG":
+            e = taken_to = _institution_end(doc, s, e)
         if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and _person_title(doc[s - 1], doc[s]):
             label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
         # "Bill Cosby - moved to ...": a spaced dash ends the name (a hyphen has no space before it), unless
@@ -233,6 +236,19 @@ FIRM_DESCRIPTORS = frozenset(
 CLUB_WORDS = frozenset(
     "united city rovers athletic wanderers albion county villa rangers hotspur forest celtic wednesday argyle town fc".split()
 )
+# Head words of institutions, which a short form keeps ("the Commission", "the Supreme Court").
+INSTITUTION_WORDS = frozenset(
+    """commission council party court office institute service department committee board bank reserve
+    treasury union association agency authority ministry federation league society fund foundation hall
+    academy assembly parliament executive university college""".split()
+)
+# ... and those whose names go on with a complement the model often cuts off: "Department for Education
+# and Skills", "Board of Deputies of British Jews", "World Summit on the Information Society".
+NAME_HEADS = INSTITUTION_WORDS | frozenset(
+    "summit centre center organisation organization school trust confederation bureau alliance coalition "
+    "campaign forum programme inspectorate tribunal".split()
+)
+COMPLEMENT_PREPS = frozenset({"of", "for", "on"})
 # ... and a name that has one of these is an organisation: "Yukos' owner", "the Yukos unit", "Yukos
 # shareholders". People have none of them.
 ORG_HEADS = frozenset(
@@ -474,6 +490,58 @@ def _place_labels(mentions: list[Mention], sport: bool) -> None:
             continue
         if m.label != "ORG" or kind == "country" and not sport:
             m.label = "GPE"
+
+
+def _capitalised_run(doc: Doc, k: int, limit: int, conjunct: bool = False) -> int:
+    """End of the run of at most `limit` capitalised words from k that can continue an institution's name:
+    not a person, a date or an acronym, and in a coordination not another institution ('and National
+    Union of Students')."""
+    e = k
+    while (e < len(doc) and e - k < limit and doc[e].text[:1].isupper() and doc[e].is_alpha
+           and not doc[e].text.isupper() and doc[e].ent_type_ not in ("PERSON", "DATE", "TIME")
+           and doc[e].lower_ not in WEEKDAYS_MONTHS and not (conjunct and doc[e].lower_ in NAME_HEADS)):
+        e += 1
+    return e
+
+
+def _institution_end(doc: Doc, s: int, e: int) -> int:
+    """Where an institution's name really ends when the model stopped it at its complement or inside a
+    coordination: 'Board of Deputies' + 'of British Jews', 'Department for Culture' + ', Media and Sport'.
+    A coordination's conjuncts are places only after a place ('Police Federation of England and Wales',
+    not 'University of Leeds and Yorkshire'), none is a name of the alias table ('Council of Europe and
+    Nato'), and the name ends there (a capitalised word after the last conjunct means a list of names)."""
+    from .canonical import load_alias_table, norm  # canonical imports this module
+
+    if e - s < 2 or not any(doc[k].lower_ in NAME_HEADS for k in range(s, e)):
+        return e  # not a bare 'Parliament' ('entered Parliament for Sheffield Brightside')
+    has_complement = any(doc[k].lower_ in COMPLEMENT_PREPS for k in range(s + 1, e))
+    while e + 1 < len(doc) and doc[e].lower_ in COMPLEMENT_PREPS:
+        k = e + 1 + (doc[e + 1].lower_ == "the")
+        j = _capitalised_run(doc, k, 4)
+        if j == k:
+            break
+        e, has_complement = j, True
+    if not has_complement:
+        return e
+    k = e
+    while k + 1 < len(doc) and doc[k].text == ",":
+        j = _capitalised_run(doc, k + 1, 2, conjunct=True)
+        if j == k + 1:
+            return e
+        k = j
+    if k >= len(doc) or doc[k].lower_ != "and":
+        return e
+    j = _capitalised_run(doc, k + 1, 2, conjunct=True)
+    if j == k + 1 or j < len(doc) and doc[j].text[:1].isupper() and doc[j].is_alpha:
+        return e
+    last = doc[e - 1].text
+    after_place = last in places() or any(t.text == last and t.ent_type_ in ("GPE", "LOC") for t in doc)
+    for t in doc[e:j]:
+        if not t.is_alpha or t.lower_ == "and":
+            continue
+        if (t.text in places() or t.ent_type_ in ("GPE", "LOC")) and not after_place or norm(t.text) in load_alias_table():
+            return e
+    return j
 
 
 def _person_title(t, nxt) -> bool:
