@@ -235,6 +235,10 @@ def test_in_a_sports_report_a_place_used_as_an_actor_is_a_team_and_a_venue_stays
         "Norwich with the club second from bottom in the league. The squad flies to Paris on Monday and trains "
         "in Paris before the match.")
     assert labels["Norwich"] == {"ORG"} and labels["Paris"] == {"GPE"}
+    labels = _labels(
+        "Robinson makes one change to the side that lost to Australia in November. Last week the squad was "
+        "beaten by Hartlepool. It flies to Paris for the match on Monday. The coach said the league season was long.")
+    assert labels["Australia"] == {"ORG"} and labels["Hartlepool"] == {"ORG"} and labels["Paris"] == {"GPE"}, labels
 
 
 def test_a_title_of_honour_stays_part_of_a_full_name():

@@ -274,10 +274,14 @@ def _team_cue(doc: Doc, m: Mention) -> bool:
 
 
 # In a sports report a place used as an actor is a team: it beats, is beaten, has a box, plays against or for
-# someone ('Newcastle beat ...', 'left Tottenham', 'Portsmouth's box', 'played for Wales'); used any other
+# someone ('Newcastle beat ...', 'left Tottenham', 'Portsmouth's box', 'played for Wales'), acts on someone
+# ('knocked out by Newcastle') or is lost to ('lose 2-1 to Germany'); used any other
 # way ('in Paris', 'travel to Edinburgh', 'a London club') it is a place.
 TEAM_DEPS = frozenset("nsubj nsubjpass dobj poss".split())
 TEAM_OBJ_PREPS = TEAM_PREPS | {"with", "for"}
+# ... and so is one that does something to someone ('knocked out by Newcastle', 'lured by Tottenham') or that
+# someone loses to ('lose 2-1 to Germany').
+LOSING_VERBS = frozenset("lose loses losing lost fall falls fell slip slipped slump slumped succumb succumbed".split())
 
 
 def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
@@ -292,8 +296,10 @@ def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
         root = doc[m.tok_end - 1]
         while root.dep_ == "conj" and root.head.i < root.i:
             root = root.head  # 'in Tel Aviv, Chicago and Athens': a list takes its first item's role
+        prep = root.head if root.dep_ == "pobj" else None
         team = (root.dep_ in TEAM_DEPS or root.dep_ in ("compound", "nmod") and root.head.lower_ in TEAM_HEADS
-                or root.dep_ == "pobj" and root.head.lower_ in TEAM_OBJ_PREPS)
+                or prep is not None and (prep.lower_ in TEAM_OBJ_PREPS or prep.dep_ == "agent"
+                                         or prep.lower_ == "to" and prep.head.lower_ in LOSING_VERBS))
         votes[m.key] = votes.get(m.key, 0) + (1 if team else -1)
     return {k for k, v in votes.items() if v > 0}
 
