@@ -328,3 +328,13 @@ def test_an_institution_s_name_runs_on_over_its_complement_and_coordination():
     assert "Bank of England" in labels and "Council of Europe" in labels and "Nato" in labels, labels
     assert labels.get("Dan Gillmor") == {"PERSON"} and "University of California" in labels, labels
     assert "Council of Mortgage Lenders" in labels and "British Bankers Association" in labels, labels
+
+
+def test_a_firm_tagged_as_a_nationality_is_an_organisation_and_groups_stay_groups():
+    """The small model tags unknown one-word firms NORP ('Valve', 'Euronext'); groups are adjectives,
+    plurals or take an article."""
+    labels = _labels("The title, developed by Valve, was released last year. Valve said the accounts were closed. "
+                     "Rival bourse Euronext said it may bid. The Greek government and the Spaniard were not "
+                     "consulted, and Buddhist, Hindu, Muslim and Christian clergy met.")
+    assert labels.get("Valve") == {"ORG"} and labels.get("Euronext") == {"ORG"}, labels
+    assert labels.get("Greek") == {"NORP"} and labels.get("Hindu") == {"NORP"}, labels

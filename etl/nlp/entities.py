@@ -375,7 +375,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
         if m.key in clubs:
             m.label = "ORG"  # 'United boss Sir Alex Ferguson' after 'Manchester United': the club
     _place_labels(mentions, sport)
-    orgs = {m.key for m in added}
+    orgs = {m.key for m in added} | {m.key for m in mentions if _named_like_a_firm(doc, m)}
     for m in mentions:
         if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
             continue
@@ -397,6 +397,23 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+# Endings of nationalities, religions and other groups ('Argentine' and 'Tory' aside): 'Kenyan', 'Maltese',
+# 'Danish', 'Iraqi', 'Baltic', 'Dutch', 'Swiss', 'Kurds', 'Islamists', 'Nazism', 'Christianity'.
+_GROUP_ENDING = re.compile(r"(?:an|ese|ish|i|ic|ch|ss|s|ist|ite|ed|ism|ity)$")
+
+
+def _named_like_a_firm(doc: Doc, m: Mention) -> bool:
+    """A one-word name tagged as a nationality or group that is used as a bare proper noun, an actor or an
+    object with no article ('Euronext said', 'developed by Valve', 'Symantec's software'), and has no
+    group's ending, is an organisation: groups are adjectives ('Greek'), plurals ('Kurds') or take an
+    article ('the Spaniard')."""
+    t = doc[m.tok_start]
+    return (m.label == "NORP" and m.tok_end - m.tok_start == 1 and t.tag_ == "NNP"
+            and t.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "poss", "conj", "appos")
+            and not any(c.dep_ == "det" for c in t.children) and not _GROUP_ENDING.search(t.text)
+            and not any(c.ent_type_ == "NORP" for c in t.conjuncts))  # 'Buddhist, Hindu, Muslim and Christian'
 
 
 def _surnames(mentions: list[Mention]) -> set[str]:
