@@ -338,3 +338,12 @@ def test_a_firm_tagged_as_a_nationality_is_an_organisation_and_groups_stay_group
                      "consulted, and Buddhist, Hindu, Muslim and Christian clergy met.")
     assert labels.get("Valve") == {"ORG"} and labels.get("Euronext") == {"ORG"}, labels
     assert labels.get("Greek") == {"NORP"} and labels.get("Hindu") == {"NORP"}, labels
+
+
+def test_a_name_that_modifies_a_firm_word_is_an_organisation():
+    labels = _labels("Birgit Kuhlhoff, from Sal Oppenheim investment bank, told Reuters the deal was dear. Jill "
+                     "Finger, a research director at analyst firm IDC, agreed. The mayor accused a reporter of the "
+                     "Evening Standard newspaper. The High Street retailer said sales fell.")
+    assert labels.get("Sal Oppenheim") == {"ORG"} and labels.get("IDC") == {"ORG"}, labels
+    assert labels.get("Evening Standard") == {"ORG"}, labels
+    assert "High Street" not in labels, labels  # a street the firm is named after, not the firm
