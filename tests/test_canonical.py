@@ -254,3 +254,14 @@ def test_a_mixed_case_acronym_joins_its_full_name_and_a_name_with_a_complement_i
     assert named[("b", "BoE")] == "Bank of England"
     assert named[("c", "McFly")] == "McFly"  # lower-case letters that are no function word's initial
     assert named[("d", "Africa")] == "Africa"  # not the surname of a 'George ... Africa' person
+
+
+def test_a_hyphenated_surname_joins_its_full_name_and_its_second_half_does_not():
+    m = _mentions([("a", "Nicholas Betts-Green", "PERSON"), ("a", "Betts-Green", "PERSON"),
+                   ("b", "Philippe Saint-Andre", "PERSON"), ("b", "Saint-Andre", "PERSON"), ("b", "Andre", "PERSON"),
+                   ("c", "Andre", "PERSON"), ("d", "Simpson-Daniel", "PERSON")])
+    named = _canonical_names(m)
+    assert named[("a", "Betts-Green")] == "Nicholas Betts-Green"
+    assert named[("b", "Saint-Andre")] == "Philippe Saint-Andre"
+    assert named[("b", "Andre")] == "Andre" and named[("c", "Andre")] == "Andre"
+    assert named[("d", "Simpson-Daniel")] == "Simpson-Daniel"  # no full name of it in the batch

@@ -246,6 +246,10 @@ def test_a_title_of_honour_stays_part_of_a_full_name():
                      "President George Bush met Dame Judi Dench in London.")
     assert "Sir Alex Ferguson" in labels and "Alex Ferguson" not in labels, labels
     assert "George Bush" in labels and "President George Bush" not in labels, labels
+    # a one-word honorific stays before a surname that is one word to a reader: hyphenated or with a particle
+    labels = _labels("Mr Betts-Green quit on Monday. Prof Aynsley-Green said it was fine and Mr da Silva agreed. "
+                     "Said Mr Bysshe: \"It is a new game.\"")
+    assert {"Mr Betts-Green", "Prof Aynsley-Green", "Mr da Silva", "Mr Bysshe"} <= set(labels), labels
 
 
 def test_a_full_name_described_as_a_band_or_firm_is_an_organisation_and_a_person_described_near_one_is_not():

@@ -113,6 +113,23 @@ def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
 _LIST_WORDS = frozenset({"or", "v", "vs", "to"})
 
 
+def _surname_key(name: str) -> str:
+    """Matching form of a name's last word as written: 'Betts-Green' stays one surname ('betts green'), and
+    'Andre' is not the surname of 'Philippe Saint-Andre'."""
+    return norm(name.split()[-1]) if name.strip() else ""
+
+
+def _surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _Cluster]:
+    """The full names whose last word, as written, is c's one word."""
+    own = {_surname_key(k) for k in c.keys}
+    return {id(x): x for x in full_names if x is not c and any(_surname_key(k) in own for k in x.keys)}
+
+
+def _hyphenated_word(c: _Cluster) -> bool:
+    """A cluster written only as one hyphenated word ('Betts-Green'), which norm() splits in two."""
+    return all(" " not in k.strip() for k in c.keys)
+
+
 def _institution_name(words: list[str]) -> bool:
     """An institution's name with its complement ('George Soros Foundation for Southern Africa'): no person,
     though it starts with a given name, and its last word is no surname."""
@@ -174,7 +191,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         words = nk.split()
         if len(words) >= 2 and c.fixed is None:
             lab = c.votes.most_common(1)[0][0]
-            if lab == "PERSON":
+            if lab == "PERSON" and not _hyphenated_word(c):
                 c.full = True
                 full_by_last[words[-1]].append(c)
                 full_by_first[given_name_form(words[0])].append(c)
@@ -186,8 +203,13 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
     for nk, c in list(by_key.items()):
         words = nk.split()
         target = None
-        if len(words) == 1 and c.fixed is None and not c.full:
-            cands = {id(x): x for x in full_by_last.get(words[0], []) if x is not c}
+        if len(words) > 1 and c.fixed is None and not c.full and _hyphenated_word(c):
+            # 'Betts-Green' (which norm() makes two words) is the surname of 'Nicholas Betts-Green'
+            cands = _surname_of(c, full_by_last.get(words[-1], []))
+            if cands:
+                target = max(cands.values(), key=lambda x: x.n)
+        elif len(words) == 1 and c.fixed is None and not c.full:
+            cands = _surname_of(c, full_by_last.get(words[0], []))
             firsts = {id(x): x for x in full_by_first.get(given_name_form(words[0]), []) if x is not c}
             person = bool(c.votes) and c.votes.most_common(1)[0][0] == "PERSON"
             dominant = _dominant(firsts.values(), by_key) if firsts and person else None
@@ -283,8 +305,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
     known_meta: dict[str, tuple[str, str]] = {}
     for (na, co), (eid, name, lab) in known_idx.items():
         known_meta[eid] = (name, lab)
-        if co == "PERSON" and len(norm(name).split()) >= 2:
-            known_last[(norm(name).split()[-1], co)].add(eid)
+        if co == "PERSON" and len(name.split()) >= 2:
+            known_last[(_surname_key(name), co)].add(eid)
 
     if mentions.height == 0:
         return (
@@ -323,8 +345,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             c.votes = Counter({label: sum(c.votes.values())})  # its mentions now vote for the batch's label
         c.name = name
         cinfo[id(c)] = (name, label)
-        if coarse(label) == "PERSON" and len(norm(name).split()) >= 2:
-            batch_last[(norm(name).split()[-1], "PERSON")].add(norm(name))
+        if coarse(label) == "PERSON" and len(name.split()) >= 2:
+            batch_last[(_surname_key(name), "PERSON")].add(norm(name))
 
     eid_of: dict[int, str] = {}
     ent_votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -350,9 +372,9 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             kn, kl = known_meta.get(eid, (name, label))
             ent_votes[eid][kl] += 2.0
             ent_names[eid][kn] += 1000
-        elif co == "PERSON" and len(norm(name).split()) == 1:
-            # 2. a bare surname: a unique full name in this batch or in the warehouse
-            last = norm(name)
+        elif co == "PERSON" and len(name.split()) == 1:
+            # 2. a bare surname ('Blair', 'Betts-Green'): a unique full name in this batch or in the warehouse
+            last = _surname_key(name)
             fulls = batch_last.get((last, "PERSON"), set())
             kfull = known_last.get((last, "PERSON"), set())
             if len(fulls) == 1 and not (kfull - {entity_id_for(next(iter(fulls)), "PERSON")}):

@@ -163,17 +163,19 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
             continue
         if label == "PERSON":
             s, e = _name_bounds(doc, s, e)
+            if e - s > 2 and doc[s].lower_ in ("said", "says") and doc[s + 1].lower_ in TITLE_WORDS:
+                s += 1  # 'Said Mr Bysshe:' opening a sentence
         if label == "PERSON" and e - s >= 2:
             # strip a leading (multi-word) title from a name; keep a one-word honorific before a bare surname
             k = s
             while k < e - 1 and doc[k].lower_ in TITLE_WORDS:
                 k += 1
             if k > s:
-                s = k if (e - k >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
+                s = k if (_name_words(doc[k:e]) >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
         if label == "PERSON" and e - s >= 2 and s > 0 and doc[s - 1].lower_ in NAME_TITLES \
                 and doc[s - 1].text[:1].isupper():
             s -= 1
-        if label == "PERSON" and e - s == 1 and s > 0:
+        if label == "PERSON" and _name_words(doc[s:e]) == 1 and s > 0:
             prev = doc[s - 1]
             if prev.lower_ in HONORIFICS and prev.text[:1].isupper() and not prev.ent_type_ in ("ORG", "GPE"):
                 s -= 1
@@ -590,6 +592,11 @@ def _institution_end(doc: Doc, s: int, e: int) -> int:
         if (t.text in places() or t.ent_type_ in ("GPE", "LOC")) and not after_place or norm(t.text) in load_alias_table():
             return e
     return j
+
+
+def _name_words(span: Span) -> int:
+    """Words of a name as a reader counts them: 'Betts-Green' is one, so is the particle name 'da Silva'."""
+    return sum(1 for w in span.text.split() if not w.islower())
 
 
 def _person_title(t, nxt) -> bool:
