@@ -497,3 +497,11 @@ def test_a_participle_the_parser_hung_on_the_quotation_tells_what_the_clause_sub
     assert _by_text(rows, "Feels great")["speaker_name"] == "Mary Jones"
     assert _by_text(rows, "A lot of people")["speaker_name"] == "Tom Brown"
     assert _by_text(rows, "We must continue")["speaker_name"] == "Herve Gaymard"
+
+
+def test_a_person_named_after_the_closing_mark_and_described_before_the_verb_is_the_speaker():
+    # the parser makes "Jeff Joseph" an apposition of the quotation's "story", leaving "told" with no subject
+    rows = _quotes("The show also includes several speeches. \"The story this year remains all about digital and how "
+                   "that is completely transforming and revolutionising products and the way people interact with "
+                   "them,\" Jeff Joseph, from the Consumer Electronics Association (CEA) told the BBC News website.")
+    assert _by_text(rows, "The story this year")["speaker_name"] == "Jeff Joseph"

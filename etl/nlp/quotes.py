@@ -401,7 +401,28 @@ def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
                 while j + 1 < len(doc) and doc[j + 1].tag_ in _NOUN_TAGS and not ix.quote_tok[j + 1]:
                     j += 1  # the head ends the phrase: 'Rubio spokesman Alex Conant'
                 return doc[j]
-    return None
+    return _named_after_close(ix, v)
+
+
+def _named_after_close(ix: _DocIndex, v: Token) -> Token | None:
+    """A person named right after the closing mark and described before the verb ('," Jeff Joseph, from the
+    Consumer Electronics Association (CEA) told the BBC'), where the parser hung the name on the quotation."""
+    doc = ix.doc
+    k = v.i - 1
+    while k >= v.sent.start and not ix.quote_tok[k] and doc[k].text not in ALL_MARKS:
+        k -= 1
+    if k < v.sent.start:
+        return None
+    j = k + 1
+    while j < v.i and (doc[j].text in ALL_MARKS or doc[j].text in (",", "''")):
+        j += 1
+    m = ix.ment_by_tok.get(j)
+    if m is None or m.tok_start != j or m.tok_end >= v.i or ix.label_of(m) != "PERSON" \
+            or doc[m.tok_end].text not in (",", "("):
+        return None
+    if any(t.tag_.startswith("VB") or t.tag_ == "MD" or ix.quote_tok[t.i] for t in doc[m.tok_end : v.i]):
+        return None  # a clause of its own between the name and the verb
+    return doc[m.tok_end - 1]
 
 
 def _left_clause_subject(ix: _DocIndex, v: Token) -> Token | None:
