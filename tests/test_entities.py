@@ -239,6 +239,12 @@ def test_in_a_sports_report_a_place_used_as_an_actor_is_a_team_and_a_venue_stays
         "Robinson makes one change to the side that lost to Australia in November. Last week the squad was "
         "beaten by Hartlepool. It flies to Paris for the match on Monday. The coach said the league season was long.")
     assert labels["Australia"] == {"ORG"} and labels["Hartlepool"] == {"ORG"} and labels["Paris"] == {"GPE"}, labels
+    # a lone name tagged as a person that a player plays for or joins is a club; one a coach plays is a player
+    labels = _labels("Michels played for Ajax and coached the side to four titles. Desailly is now playing for "
+                     "Al-Gharafa in Qatar. The coach said: \"They can play Kaka forward.\" The striker scored a goal "
+                     "in the cup match.")
+    assert labels.get("Ajax") == {"ORG"} and labels.get("Al-Gharafa") == {"ORG"}, labels
+    assert labels.get("Kaka") != {"ORG"}, labels
 
 
 def test_a_title_of_honour_stays_part_of_a_full_name():

@@ -219,6 +219,10 @@ TEAM_HEADS = frozenset(
 # ... and a place that beats, faces or plays someone, or is played against, is a team.
 TEAM_VERBS = frozenset("beat beats beaten defeat defeated face faces faced host hosts hosted play plays played thrash thrashed edge edged meet meets overcame hammered crushed".split())
 TEAM_PREPS = frozenset({"against", "v", "v.", "vs", "vs.", "over"})
+# ... and so is a name a player plays or signs for, moves from ('played for Ajax', 'moved from Anderlecht'),
+# joins or leaves (a player is played or signed, not joined).
+CAREER_VERBS = frozenset("play plays played playing sign signs signed signing move moves moved moving".split())
+CLUB_OBJECT_VERBS = frozenset("join joins joined joining leave leaves left leaving".split())
 # A name described by one of these is an organisation: "oil giant Yukos", "brokers Jefferies",
 # "Menatep, Yukos' main shareholders' group".
 ORG_DESCRIPTORS = frozenset(
@@ -268,8 +272,12 @@ def _team_cue(doc: Doc, m: Mention) -> bool:
         return False
     if root.dep_ in ("compound", "poss", "nmod") and head.lower_ in TEAM_HEADS:
         return True
-    if m.label == "PERSON":
-        return False
+    if m.label == "PERSON":  # a lone name a player plays for, joins or leaves ('played for Ajax')
+        verb = head.head if root.dep_ == "pobj" else head
+        if " " in m.key or not verb.tag_.startswith("VB"):
+            return False
+        return (root.dep_ == "dobj" and verb.lower_ in CLUB_OBJECT_VERBS
+                or root.dep_ == "pobj" and head.lower_ in ("for", "from") and verb.lower_ in CAREER_VERBS)
     if root.dep_ in ("nsubj", "dobj") and head.lower_ in TEAM_VERBS:
         return True
     return root.dep_ == "pobj" and head.lower_ in TEAM_PREPS
