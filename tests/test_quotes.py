@@ -471,6 +471,12 @@ def test_a_report_speaks_for_its_author_and_the_report_for_the_last_report_s_aut
     assert qs["Developing countries"]["speaker_name"] == "World Bank", qs
     assert qs["the cost would be hi"]["speaker_name"] == "State Planning Organisation", qs
     assert qs["membership would cos"]["speaker_name"] != "State Planning Organisation", qs
+    # the author of a participle on the document, the one named in apposition to it, the head of its name
+    rows = _quotes("Gadgets had a phenomenal year in 2004, according to figures released by CES organisers, the "
+                   "CEA, on Tuesday. A report published by the Joint Committee on Human Rights said prisons were "
+                   "failing.")
+    assert _by_text(rows, "phenomenal year")["speaker_name"] == "CEA"
+    assert _by_text(rows, "prisons were failing")["speaker_name"] == "Joint Committee on Human Rights"
 
 
 def test_a_lead_s_described_speaker_with_an_organisation_in_the_description_is_named_next():

@@ -767,14 +767,20 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
 
 def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
     """The organisation or person a document noun belongs to: 'the World Bank report', 'the committee's
-    study', 'a survey by the Pew Internet Project', 'figures from the CEA'."""
+    study', 'a survey by the Pew Internet Project', 'figures from the CEA', 'figures released by CES
+    organisers, the CEA'."""
+    # whoever the noun or a participle on it ('figures released by', 'a report published by') is from
+    owners = {noun.i} | {c.i for c in noun.children if c.dep_ == "acl" and c.tag_ == "VBN"}
     for t in noun.subtree:
         m = ix.ment_by_tok.get(t.i)
         if m is None or ix.label_of(m) not in ("ORG", "PERSON") or ix.quote_tok[t.i]:
             continue
-        root = ix.doc[m.tok_end - 1]
+        span = ix.doc[m.tok_start : m.tok_end]
+        root = next((x for x in span if not m.tok_start <= x.head.i < m.tok_end), span[-1])  # 'Committee on Human Rights'
+        if root.dep_ == "appos" and root.head.dep_ == "pobj" and root.head.i not in ix.ment_by_tok:
+            root = root.head  # 'released by CES organisers, the CEA'
         if root.head.i == noun.i and root.dep_ in ("compound", "poss", "nmod") or (
-            root.dep_ == "pobj" and root.head.lower_ in ("by", "from", "of") and root.head.head.i == noun.i
+            root.dep_ == "pobj" and root.head.lower_ in ("by", "from", "of") and root.head.head.i in owners
         ):
             return m
     return None
