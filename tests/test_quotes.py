@@ -511,3 +511,10 @@ def test_a_person_named_after_the_closing_mark_and_described_before_the_verb_is_
                    "that is completely transforming and revolutionising products and the way people interact with "
                    "them,\" Jeff Joseph, from the Consumer Electronics Association (CEA) told the BBC News website.")
     assert _by_text(rows, "The story this year")["speaker_name"] == "Jeff Joseph"
+
+
+def test_a_document_s_findings_are_reported_speech_and_a_person_s_are_not():
+    rows = _quotes("A survey by the Pew Internet Project found that MP3 players are the gadget of choice among "
+                   "affluent young Americans. Police found that the door was open.")
+    assert _by_text(rows, "MP3 players are the gadget")["speaker_name"] == "Pew Internet Project"
+    assert not any("the door was open" in r["text"] for r in rows)

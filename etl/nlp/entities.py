@@ -323,7 +323,8 @@ def _names_descriptor(doc: Doc, i: int, words: frozenset[str]) -> bool:
     """The name ending at token i modifies a descriptor after it, over lower-case nouns only: 'the Evening
     Standard newspaper', 'Sal Oppenheim investment bank'."""
     head = doc[i].head
-    return (doc[i].dep_ == "compound" and head.i > i and doc[i].lower_ not in STREET_WORDS and head.lower_ in words and head.tag_.startswith("NN")
+    return (doc[i].dep_ == "compound" and head.i > i and doc[i].lower_ not in STREET_WORDS
+            and head.lower_ in words and head.tag_.startswith("NN")
             and head.dep_ != "appos"  # 'Confifi Hotel Holdings, a small Sri Lankan tourism firm'
             and all(t.is_lower and t.tag_ == "NN" and t.dep_ == "compound" for t in doc[i + 1 : head.i])
             and not any(c.i > head.i and c.dep_ in ("compound", "appos") and c.tag_ in ("NNP", "NNPS")

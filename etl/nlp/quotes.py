@@ -1344,6 +1344,18 @@ def _cut_before_next_attribution(ix: _DocIndex, a: int, b: int) -> int:
     return b
 
 
+FIND_FORMS = frozenset({"find", "finds", "found"})
+
+
+def _document_finding(t: Token) -> str | None:
+    """'find' when a document finds ('the survey found that ...', 'research finds'): a report's findings are
+    reported speech; a person's are not ('police found a body')."""
+    if t.lower_ not in FIND_FORMS or not is_verb(t):
+        return None
+    subj = _subject_of(t)
+    return "find" if subj is not None and _noun_lemma(subj) in DOCUMENT_NOUNS else None
+
+
 def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     doc, text = ix.doc, ix.text
     used = {q.cue_i for q in direct if q.cue_i is not None}
@@ -1351,7 +1363,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     for t in doc:
         if ix.quote_tok[t.i]:
             continue
-        low = INDIRECT_FORMS.get(t.lower_)
+        low = INDIRECT_FORMS.get(t.lower_) or _document_finding(t)
         content: tuple[int, int] | None = None
         sent = None
         rule = None
