@@ -319,12 +319,12 @@ def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
 STREET_WORDS = frozenset("street road avenue lane square park".split())
 
 
-def _names_descriptor(doc: Doc, i: int, words: frozenset[str]) -> bool:
-    """The name ending at token i modifies a descriptor after it, over lower-case nouns only: 'the Evening
-    Standard newspaper', 'Sal Oppenheim investment bank'."""
+def _names_firm_word(doc: Doc, i: int) -> bool:
+    """The name ending at token i modifies a firm word after it (FIRM_DESCRIPTORS: no person is called so),
+    over lower-case nouns only: 'the Evening Standard newspaper', 'Sal Oppenheim investment bank'."""
     head = doc[i].head
     return (doc[i].dep_ == "compound" and head.i > i and doc[i].lower_ not in STREET_WORDS
-            and head.lower_ in words and head.tag_.startswith("NN")
+            and head.lower_ in FIRM_DESCRIPTORS and head.tag_.startswith("NN")
             and head.dep_ != "appos"  # 'Confifi Hotel Holdings, a small Sri Lankan tourism firm'
             and all(t.is_lower and t.tag_ == "NN" and t.dep_ == "compound" for t in doc[i + 1 : head.i])
             and not any(c.i > head.i and c.dep_ in ("compound", "appos") and c.tag_ in ("NNP", "NNPS")
@@ -335,7 +335,7 @@ def _described_org(doc: Doc, m: Mention, words: frozenset[str] = ORG_DESCRIPTORS
     """An organisation descriptor in apposition, right before the name or named by it: 'oil giant Yukos',
     'Yukos, the firm', 'Sal Oppenheim investment bank'."""
     root = doc[m.tok_end - 1]
-    if _names_descriptor(doc, root.i, FIRM_DESCRIPTORS) and m.label not in ("GPE", "LOC") and m.key not in places() \
+    if _names_firm_word(doc, root.i) and m.label not in ("GPE", "LOC") and m.key not in places() \
             and (m.label != "PERSON" or m.tok_end - m.tok_start > 1):
         return True  # not a place's ('a London newspaper') nor a lone surname's ('Parry firm over Gerrard')
     for c in root.children:
@@ -397,7 +397,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             or doc[e - 1].dep_ == "appos" and doc[e - 1].head.i == i - 1)
         before = ((doc[i - 1].tag_ in ("DT", "POS", "PRP$") or doc[i - 1].is_punct) and not t.is_sent_start
                   and not (e - i == 1 and t.text.isupper() and len(t) <= 3)  # 'TV network', 'PC magazine'
-                  and _names_descriptor(doc, e - 1, FIRM_DESCRIPTORS))  # not 'the Sideways producer'
+                  and _names_firm_word(doc, e - 1))  # not 'the Sideways producer'
         if after or before:
             added.append(span_mention(doc[i:e], "ORG", starts))
             taken.update(range(i, e))

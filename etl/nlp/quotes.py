@@ -775,8 +775,7 @@ def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
         m = ix.ment_by_tok.get(t.i)
         if m is None or ix.label_of(m) not in ("ORG", "PERSON") or ix.quote_tok[t.i]:
             continue
-        span = ix.doc[m.tok_start : m.tok_end]
-        root = next((x for x in span if not m.tok_start <= x.head.i < m.tok_end), span[-1])  # 'Committee on Human Rights'
+        root = ix.doc[m.tok_start : m.tok_end].root  # 'Committee' of 'Joint Committee on Human Rights'
         if root.dep_ == "appos" and root.head.dep_ == "pobj" and root.head.i not in ix.ment_by_tok:
             root = root.head  # 'released by CES organisers, the CEA'
         if root.head.i == noun.i and root.dep_ in ("compound", "poss", "nmod") or (
