@@ -265,3 +265,15 @@ def test_a_hyphenated_surname_joins_its_full_name_and_its_second_half_does_not()
     assert named[("b", "Saint-Andre")] == "Philippe Saint-Andre"
     assert named[("b", "Andre")] == "Andre" and named[("c", "Andre")] == "Andre"
     assert named[("d", "Simpson-Daniel")] == "Simpson-Daniel"  # no full name of it in the batch
+
+
+def test_a_surname_with_its_particle_joins_the_full_name_in_the_article_and_the_batch():
+    m = _mentions([("a", "Luiz Inacio Lula da Silva", "PERSON"), ("a", "da Silva", "PERSON"),
+                   ("a", "Silva", "PERSON"),
+                   ("b", "Robin van Persie", "PERSON"), ("c", "van Persie", "PERSON"),
+                   ("d", "Gilberto Silva", "PERSON"), ("d", "Silva", "PERSON")])
+    named = _canonical_names(m)
+    assert named[("a", "da Silva")] == "Luiz Inacio Lula da Silva"  # a surname, not a full name 'da Silva'
+    assert named[("a", "Silva")] == "Luiz Inacio Lula da Silva"
+    assert named[("c", "van Persie")] == "Robin van Persie"  # across articles of the batch
+    assert named[("d", "Silva")] == "Gilberto Silva"

@@ -113,21 +113,38 @@ def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
 _LIST_WORDS = frozenset({"or", "v", "vs", "to"})
 
 
+# Lower-case particles that belong to a surname: 'da Silva', 'van Persie', 'de Villepin'
+SURNAME_PARTICLES = frozenset({"da", "de", "di", "do", "dos", "das", "du", "del", "della", "der", "den", "van", "von",
+                               "ter", "ten", "le", "la", "bin", "ibn", "al", "el"})
+
+
 def _surname_key(name: str) -> str:
-    """Matching form of a name's last word as written: 'Betts-Green' stays one surname ('betts green'), and
-    'Andre' is not the surname of 'Philippe Saint-Andre'."""
-    return norm(name.split()[-1]) if name.strip() else ""
+    """Matching form of a name's surname as written: its last word with the lower-case particles before it
+    ('Lula da Silva' -> 'da silva'); 'Betts-Green' stays one surname ('betts green'), and 'Andre' is not the
+    surname of 'Philippe Saint-Andre'."""
+    words = name.split()
+    i = len(words) - 1
+    while i > 0 and words[i - 1] in SURNAME_PARTICLES:
+        i -= 1
+    return norm(" ".join(words[i:])) if words else ""
+
+
+def _surname_forms(name: str) -> set[str]:
+    """The surname with its particles and the last word alone: 'Mr da Silva' and 'Silva' both name Luiz
+    Inacio Lula da Silva."""
+    return {_surname_key(name), norm(name.split()[-1])} if name.strip() else set()
 
 
 def _surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _Cluster]:
-    """The full names whose last word, as written, is c's one word."""
+    """The full names whose surname, as written, is all of c's name."""
     own = {_surname_key(k) for k in c.keys}
-    return {id(x): x for x in full_names if x is not c and any(_surname_key(k) in own for k in x.keys)}
+    return {id(x): x for x in full_names if x is not c and any(_surname_forms(k) & own for k in x.keys)}
 
 
-def _hyphenated_word(c: _Cluster) -> bool:
-    """A cluster written only as one hyphenated word ('Betts-Green'), which norm() splits in two."""
-    return all(" " not in k.strip() for k in c.keys)
+def _bare_surname(c: _Cluster) -> bool:
+    """A cluster written only as a surname: one word, one hyphenated word ('Betts-Green', which norm() splits
+    in two), or a word with its particles ('da Silva')."""
+    return all(_surname_key(k) == norm(k) for k in c.keys)
 
 
 def _institution_name(words: list[str]) -> bool:
@@ -191,7 +208,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         words = nk.split()
         if len(words) >= 2 and c.fixed is None:
             lab = c.votes.most_common(1)[0][0]
-            if lab == "PERSON" and not _hyphenated_word(c):
+            if lab == "PERSON" and not _bare_surname(c):
                 c.full = True
                 full_by_last[words[-1]].append(c)
                 full_by_first[given_name_form(words[0])].append(c)
@@ -203,8 +220,9 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
     for nk, c in list(by_key.items()):
         words = nk.split()
         target = None
-        if len(words) > 1 and c.fixed is None and not c.full and _hyphenated_word(c):
-            # 'Betts-Green' (which norm() makes two words) is the surname of 'Nicholas Betts-Green'
+        if len(words) > 1 and c.fixed is None and not c.full and _bare_surname(c):
+            # 'Betts-Green' (which norm() makes two words) is the surname of 'Nicholas Betts-Green', 'da Silva'
+            # of 'Luiz Inacio Lula da Silva'
             cands = _surname_of(c, full_by_last.get(words[-1], []))
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
@@ -305,8 +323,9 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
     known_meta: dict[str, tuple[str, str]] = {}
     for (na, co), (eid, name, lab) in known_idx.items():
         known_meta[eid] = (name, lab)
-        if co == "PERSON" and len(name.split()) >= 2:
-            known_last[(_surname_key(name), co)].add(eid)
+        if co == "PERSON" and _surname_key(name) != norm(name):
+            for last in _surname_forms(name):
+                known_last[(last, co)].add(eid)
 
     if mentions.height == 0:
         return (
@@ -345,8 +364,9 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             c.votes = Counter({label: sum(c.votes.values())})  # its mentions now vote for the batch's label
         c.name = name
         cinfo[id(c)] = (name, label)
-        if coarse(label) == "PERSON" and len(name.split()) >= 2:
-            batch_last[(_surname_key(name), "PERSON")].add(norm(name))
+        if coarse(label) == "PERSON" and _surname_key(name) != norm(name):
+            for last in _surname_forms(name):
+                batch_last[(last, "PERSON")].add(norm(name))
 
     eid_of: dict[int, str] = {}
     ent_votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -372,8 +392,9 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             kn, kl = known_meta.get(eid, (name, label))
             ent_votes[eid][kl] += 2.0
             ent_names[eid][kn] += 1000
-        elif co == "PERSON" and len(name.split()) == 1:
-            # 2. a bare surname ('Blair', 'Betts-Green'): a unique full name in this batch or in the warehouse
+        elif co == "PERSON" and _surname_key(name) == norm(name):
+            # 2. a bare surname ('Blair', 'Betts-Green', 'da Silva'): a unique full name in this batch or in the
+            # warehouse
             last = _surname_key(name)
             fulls = batch_last.get((last, "PERSON"), set())
             kfull = known_last.get((last, "PERSON"), set())
