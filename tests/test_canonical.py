@@ -277,3 +277,13 @@ def test_a_surname_with_its_particle_joins_the_full_name_in_the_article_and_the_
     assert named[("a", "Silva")] == "Luiz Inacio Lula da Silva"
     assert named[("c", "van Persie")] == "Robin van Persie"  # across articles of the batch
     assert named[("d", "Silva")] == "Gilberto Silva"
+
+
+def test_one_name_written_with_other_function_words_is_one_entity():
+    m = _mentions([("a", "Institute for Fiscal Studies", "ORG"), ("a", "Institute of Fiscal Studies", "ORG"),
+                   ("b", "Economic Social Research Council", "ORG"), ("b", "Economic and Social Research Council", "ORG"),
+                   ("c", "Bank of England", "ORG"), ("c", "England", "GPE")])
+    named = _canonical_names(m)
+    assert named[("a", "Institute of Fiscal Studies")] == named[("a", "Institute for Fiscal Studies")]
+    assert named[("b", "Economic Social Research Council")] == "Economic and Social Research Council"
+    assert named[("c", "England")] == "England"

@@ -217,6 +217,15 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             if lab == "ORG":
                 org_by_first[words[0]].append(c)
     merged: dict[int, _Cluster] = {}
+    # 'Institute of Fiscal Studies' and 'Institute for Fiscal Studies', 'Economic Social Research Council' and
+    # 'Economic and Social Research Council': one name written with other function words
+    by_content: dict[tuple[str, ...], _Cluster] = {}
+    for nk, c in by_key.items():
+        content = tuple(w for w in nk.split() if w not in _STOP_INITIALS)
+        if c.fixed is None and len(content) >= 2 and len(nk.split()) >= 3:
+            first = by_content.setdefault(content, c)
+            if first is not c and c.votes.most_common(1)[0][0] == first.votes.most_common(1)[0][0]:
+                merged[id(c)] = first
     for nk, c in list(by_key.items()):
         words = nk.split()
         target = None
