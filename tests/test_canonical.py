@@ -287,3 +287,18 @@ def test_one_name_written_with_other_function_words_is_one_entity():
     assert named[("a", "Institute of Fiscal Studies")] == named[("a", "Institute for Fiscal Studies")]
     assert named[("b", "Economic Social Research Council")] == "Economic and Social Research Council"
     assert named[("c", "England")] == "England"
+
+
+def test_a_club_nickname_joins_the_one_club_of_the_report_that_it_can_name():
+    m = _mentions([("a", "Tottenham", "GPE"), ("a", "Tottenham", "GPE"), ("a", "Spurs", "PERSON"),
+                   ("a", "Spurs", "PERSON"), ("a", "Spurs", "ORG"),
+                   ("b", "Chelsea", "ORG"), ("b", "Everton", "ORG"), ("b", "Blues", "ORG"),
+                   ("c", "Pompey", "PERSON"),
+                   ("d", "Blackburn v Burnley", "ORG"), ("d", "Blackburn", "ORG")])
+    mw, ents, _ = canonicalise(m, EMPTY)
+    named = _canonical_names(m)
+    assert named[("a", "Spurs")] == named[("a", "Tottenham")] == "Tottenham"  # the club's name, not the nickname
+    assert set(mw.filter(pl.col("article_id") == "a")["label"]) == {"ORG"}  # the club, not the town
+    assert named[("b", "Blues")] == "Blues"  # Chelsea and Everton are both 'the Blues'
+    assert set(mw.filter(pl.col("text") == "Pompey")["label"]) == {"ORG"}  # no club named: still a club
+    assert named[("d", "Blackburn")] == "Blackburn"  # a fixture is no club's full name

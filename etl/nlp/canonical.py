@@ -14,6 +14,7 @@ from .entities import CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORD
 from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
+NICKNAMES_CSV = Path(__file__).with_name("nicknames.csv")
 
 COARSE = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "NORP": "NORP"}
 _CORP_SUFFIX = re.compile(r"\s+(inc|corp|corporation|ltd|plc|llc|co|group|sa|ag|nv)\.?$", re.I)
@@ -66,6 +67,13 @@ def load_alias_table(path: str | None = None) -> dict[str, tuple[str, str]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def load_nicknames() -> dict[str, frozenset[str]]:
+    """norm(nickname) -> norm names of the clubs it can stand for ('Spurs' -> Tottenham), from the editable CSV."""
+    with open(NICKNAMES_CSV, newline="", encoding="utf-8") as fh:
+        return {norm(r["nickname"]): frozenset(norm(c) for c in r["clubs"].split("|")) for r in csv.DictReader(fh)}
+
+
 _MIXED_ACRONYM = re.compile(r"[A-Z](?:[A-Z]|[foati](?=[A-Z]))+")
 
 
@@ -105,12 +113,15 @@ def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
     if len(words) >= 2 and words[0].lower() in GIVEN_NAMES and label in ("ORG", "PERSON", "GPE", "NORP") \
             and not _institution_name(words):
         return "PERSON", 2.0
+    if norm(key) in load_nicknames():
+        return "ORG", 2.0  # 'Spurs', 'Pompey': a club's nickname, which the model often tags PERSON
     if label == "ORG" and len(words) == 1 and not key.isupper() and key[:1].isupper():
         return "ORG", 0.5  # the small model often calls an unknown surname ORG
     return label, 1.0
 
 
-_LIST_WORDS = frozenset({"or", "v", "vs", "to"})
+_FIXTURE_WORDS = frozenset({"or", "v", "vs"})  # 'Blackburn v Burnley', 'Hartlepool or Boston'
+_LIST_WORDS = _FIXTURE_WORDS | {"to"}
 
 
 # Lower-case particles that belong to a surname: 'da Silva', 'van Persie', 'de Villepin'
@@ -214,7 +225,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 full_by_first[given_name_form(words[0])].append(c)
             if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
                 acronyms[_initials(nk)].append(c)
-            if lab == "ORG":
+            if lab == "ORG" and not _FIXTURE_WORDS & set(words):
                 org_by_first[words[0]].append(c)
     merged: dict[int, _Cluster] = {}
     # 'Institute of Fiscal Studies' and 'Institute for Fiscal Studies', 'Economic Social Research Council' and
@@ -266,14 +277,25 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 target = next(iter(cands.values()))
         if target is not None and target is not c:
             merged[id(c)] = target
-    if merged:
-        def root(c: _Cluster) -> _Cluster:
-            for _ in range(10):
-                if id(c) not in merged:
-                    break
-                c = merged[id(c)]
-            return c
 
+    def root(c: _Cluster) -> _Cluster:
+        for _ in range(10):
+            if id(c) not in merged:
+                break
+            c = merged[id(c)]
+        return c
+
+    # 'Saints' in a report that names Southampton (and no other club so called) is Southampton
+    nicknames = load_nicknames()
+    for nk, c in by_key.items():
+        if nk in nicknames and id(c) not in merged:
+            clubs = {id(root(x)): root(x) for k, x in by_key.items() if k in nicknames[nk] and root(x) is not c}
+            if len(clubs) == 1:
+                club = next(iter(clubs.values()))
+                merged[id(c)] = club
+                # the nickname says the article means the club, not the town
+                club.votes["ORG"] = max(club.votes.values(), default=0.0) + c.n
+    if merged:
         done: set[int] = set()
         for nk, c in list(by_key.items()):
             r = root(c)
@@ -290,7 +312,8 @@ def _cluster_name_label(c: _Cluster) -> tuple[str, str]:
     if c.fixed is not None:
         return c.fixed
     label = c.votes.most_common(1)[0][0] if c.votes else "ORG"
-    keys = list(c.keys.items())
+    nicknames = load_nicknames()
+    keys = [kv for kv in c.keys.items() if norm(kv[0]) not in nicknames] or list(c.keys.items())
     # The fullest form names the entity ("British Airways" over "BA", "Continental Airlines" over
     # "Continental"): a cluster's keys are variants of one name (same form, surname, acronym, first word).
     name = max(keys, key=lambda kv: (len(kv[0].split()), kv[1], len(kv[0])))[0]
