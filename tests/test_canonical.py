@@ -302,3 +302,19 @@ def test_a_club_nickname_joins_the_one_club_of_the_report_that_it_can_name():
     assert named[("b", "Blues")] == "Blues"  # Chelsea and Everton are both 'the Blues'
     assert set(mw.filter(pl.col("text") == "Pompey")["label"]) == {"ORG"}  # no club named: still a club
     assert named[("d", "Blackburn")] == "Blackburn"  # a fixture is no club's full name
+
+
+def test_an_acronym_joins_the_name_it_abbreviates_including_an_acronym_inside_it():
+    m = _mentions([("a", "UK Independence Party", "ORG"), ("a", "UKIP", "ORG"),
+                   ("b", "US Anti-Doping Agency", "ORG"), ("b", "USADA", "ORG"),
+                   ("c", "LG Card", "ORG"), ("c", "LG Group", "ORG"), ("c", "LG", "ORG"),
+                   ("d", "BT Retail", "ORG"), ("d", "BT", "GPE"), ("d", "BT", "GPE"),
+                   ("e", "Paris Match", "ORG"), ("e", "Paris", "GPE")])
+    mw, _, _ = canonicalise(m, EMPTY)
+    named = _canonical_names(m)
+    assert named[("a", "UKIP")] == "UK Independence Party (UKIP)"  # the alias table's name
+    assert named[("b", "USADA")] == "US Anti-Doping Agency"
+    assert named[("c", "LG")] == "LG"  # the first word of two names: neither
+    # an acronym starting the article's organisation names is one too, not a place; a place stays a place
+    labels = dict(mw.select("text", "label").iter_rows())
+    assert labels["BT"] == "ORG" and labels["Paris"] == "GPE"

@@ -357,3 +357,13 @@ def test_a_name_that_modifies_a_firm_word_is_an_organisation():
     assert labels.get("Sal Oppenheim") == {"ORG"} and labels.get("IDC") == {"ORG"}, labels
     assert labels.get("Evening Standard") == {"ORG"}, labels
     assert "High Street" not in labels, labels  # a street the firm is named after, not the firm
+
+
+def test_a_country_before_an_institution_is_part_of_its_name():
+    """The model tags 'US' GPE and 'District Court' ORG apart; the name is 'US District Court'."""
+    labels = _labels("The action was filed on Monday in the US District Court in San Jose. Mr Kilroy-Silk quit the "
+                     "UK Independence Party last week. Shares in UK Coal fell. He spoke to US NEA officials.")
+    assert labels.get("US District Court") == {"ORG"}, labels
+    assert labels.get("UK Independence Party") == {"ORG"}, labels
+    assert "District Court" not in labels and "Independence Party" not in labels, labels
+    assert labels.get("UK") == {"GPE"} and labels.get("NEA") == {"ORG"}, labels  # a firm, an acronym: apart

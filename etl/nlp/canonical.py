@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS
+from .entities import CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS, places
 from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
@@ -87,8 +87,14 @@ def _acronym_letters(key: str) -> str | None:
     return None
 
 
-def _initials(key: str) -> str:
-    return "".join(w[0] for w in key.split() if w.lower() not in _STOP_INITIALS and w[:1].isalpha()).upper()
+_WORD_SPLIT = re.compile(r"[\s\-–]+")
+
+
+def _initials(name: str) -> str:
+    """The acronym of a name as written: first letters, and all of a short acronym inside it ('UK Independence
+    Party' -> 'UKIP', 'US Anti-Doping Agency' -> 'USADA')."""
+    words = [w for w in _WORD_SPLIT.split(name) if w[:1].isalpha() and w.lower() not in _STOP_INITIALS]
+    return "".join(w if w.isupper() and w.isalpha() and len(w) <= 3 else w[0] for w in words).upper()
 
 
 class _Cluster:
@@ -165,6 +171,12 @@ def _institution_name(words: list[str]) -> bool:
     return bool(low & NAME_HEADS and low & COMPLEMENT_PREPS)
 
 
+def _only(clusters: list[_Cluster], c: _Cluster) -> _Cluster | None:
+    """The one cluster other than c among clusters, if there is exactly one."""
+    others = {id(x): x for x in clusters if x is not c}
+    return next(iter(others.values())) if len(others) == 1 else None
+
+
 def _dominant(clusters, by_key: dict[str, _Cluster]) -> _Cluster | None:
     """The one full name, or the one named (in full or by surname) at least twice as often as all the others
     together: 'Ken' is Ken Livingstone, 'Mr Livingstone' throughout, not the 'Ken Nazi' of a garbled headline."""
@@ -224,9 +236,16 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 full_by_last[words[-1]].append(c)
                 full_by_first[given_name_form(words[0])].append(c)
             if lab in ("ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW"):
-                acronyms[_initials(nk)].append(c)
+                for initials in {_initials(k) for k in c.keys}:
+                    acronyms[initials].append(c)
             if lab == "ORG" and not _FIXTURE_WORDS & set(words):
                 org_by_first[words[0]].append(c)
+    # 'BT' tagged GPE in an article about 'BT Retail' and 'BT Together': an acronym that starts the article's
+    # organisation names, and is no place, is an organisation
+    for nk, c in by_key.items():
+        if nk in org_by_first and c.fixed is None and c.votes and c.votes.most_common(1)[0][0] != "ORG" \
+                and all(k.isupper() and " " not in k for k in c.keys) and not any(k in places() for k in c.keys):
+            c.votes["ORG"] = max(c.votes.values()) + 1.0
     merged: dict[int, _Cluster] = {}
     # 'Institute of Fiscal Studies' and 'Institute for Fiscal Studies', 'Economic Social Research Council' and
     # 'Economic and Social Research Council': one name written with other function words
@@ -255,26 +274,20 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 target = max(cands.values(), key=lambda x: x.n)
             elif dominant is not None:
                 target = dominant  # 'Mike' when Mike Mills is the article's only Mike, or the one it is about
-            elif (acr := next(filter(None, map(_acronym_letters, c.keys)), None)) in acronyms:
-                cands = {id(x): x for x in acronyms[acr] if x is not c}
-                if len(cands) == 1:
-                    target = next(iter(cands.values()))
-            elif c.votes and c.votes.most_common(1)[0][0] == "ORG" and words[0] in org_by_first:
-                # "Inter" after "Inter Milan"
-                cands = {id(x): x for x in org_by_first[words[0]] if x is not c}
-                if len(cands) == 1:
-                    target = next(iter(cands.values()))
+            else:
+                acr = next(filter(None, map(_acronym_letters, c.keys)), None)
+                target = _only(acronyms.get(acr, []), c)  # 'UKIP' after 'UK Independence Party'
+                if target is None and c.votes and c.votes.most_common(1)[0][0] == "ORG":
+                    target = _only(org_by_first.get(words[0], []), c)  # "Inter" after "Inter Milan"
         if target is None and c.fixed is None and not c.full and (INSTITUTION_WORDS | CLUB_WORDS) & set(words) \
                 and c.votes and c.votes.most_common(1)[0][0] == "ORG":
             # "the Commission" after "the European Commission", "the Hall of Fame" after "the Rock and Roll
             # Hall of Fame", "United" after "Manchester United": an institution or club named by the end of
             # exactly one longer organisation name
             # (not a team or a place: "Wales" is not "BBC Wales", nor "Arsenal" "Everton and Arsenal")
-            cands = {id(x): x for n2, x in by_key.items() if x is not c and len(n2.split()) > len(words)
-                     and n2.endswith(" " + nk) and x.votes and x.votes.most_common(1)[0][0] == "ORG"
-                     and not _LIST_WORDS & set(n2.split()) and not any(ch.isdigit() for ch in n2)}
-            if len(cands) == 1:
-                target = next(iter(cands.values()))
+            target = _only([x for n2, x in by_key.items() if len(n2.split()) > len(words)
+                            and n2.endswith(" " + nk) and x.votes and x.votes.most_common(1)[0][0] == "ORG"
+                            and not _LIST_WORDS & set(n2.split()) and not any(ch.isdigit() for ch in n2)], c)
         if target is not None and target is not c:
             merged[id(c)] = target
 

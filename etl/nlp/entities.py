@@ -120,11 +120,12 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         starts = sentence_starts(doc)
     out: list[Mention] = []
     taken_to = 0  # tokens before this belong to a name already taken (an institution's run-on name)
+    national = _national_prefixes(doc)
     for ent in doc.ents:
         label = ent.label_
-        if label not in KEEP_LABELS:
+        if label not in KEEP_LABELS or ent.start in national.values():
             continue
-        s, e = ent.start, ent.end
+        s, e = national.get(ent.start, ent.start), ent.end
         # trim tokens: leading determiners / punctuation, trailing possessives / punctuation
         while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].is_punct or doc[s].is_space):
             s += 1
@@ -549,6 +550,21 @@ def _place_labels(mentions: list[Mention], sport: bool) -> None:
             continue
         if m.label != "ORG" or kind == "country" and not sport:
             m.label = "GPE"
+
+
+def _national_prefixes(doc: Doc) -> dict[int, int]:
+    """'US' + 'District Court', 'UK' + 'Independence Party': a country the model tagged apart from the
+    institution right after it is part of the institution's name. Returns institution start -> country start.
+    Not an acronym after it ('Russia WTO') nor a firm ('UK Coal'): the name has an institution word."""
+    from .canonical import load_alias_table, norm  # canonical imports this module
+
+    out = {}
+    for a, b in zip(doc.ents, doc.ents[1:]):
+        if a.label_ == "GPE" and b.label_ == "ORG" and a.end == b.start and doc[a.end - 1].whitespace_ \
+                and a.end - a.start <= 2 and (a.text in places() or norm(a.text) in load_alias_table()) \
+                and not b.text.isupper() and any(t.lower_ in NAME_HEADS for t in b):
+            out[b.start] = a.start
+    return out
 
 
 def _capitalised_run(doc: Doc, k: int, limit: int, conjunct: bool = False) -> int:
