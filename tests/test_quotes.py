@@ -518,3 +518,10 @@ def test_a_document_s_findings_are_reported_speech_and_a_person_s_are_not():
                    "affluent young Americans. Police found that the door was open.")
     assert _by_text(rows, "MP3 players are the gadget")["speaker_name"] == "Pew Internet Project"
     assert not any("the door was open" in r["text"] for r in rows)
+
+
+def test_a_name_modifying_a_thing_is_not_who_a_pronoun_means():
+    rows = _quotes("Boss Graeme Souness felt Newcastle were never really in danger of going out of the cup.\n\n"
+                   "An early own goal followed by an Alan Shearer strike earned them a 2-1 win. \"It gave us a great "
+                   "advantage,\" he said after the victory.")
+    assert _by_text(rows, "great advantage")["speaker_name"] == "Graeme Souness"

@@ -571,6 +571,9 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
             score += 2.5
         if head.dep_ == "poss":
             score -= 0.5
+        elif want == "PERSON" and head.dep_ == "compound" and head.head.tag_ in ("NN", "NNS") \
+                and head.head.i >= m.tok_end:
+            score -= 1.5  # 'an Alan Shearer strike': a name modifying a thing is no actor of the sentence
         score += bonus
         if score > best_score:
             best, best_score = m, score
