@@ -525,3 +525,10 @@ def test_a_name_modifying_a_thing_is_not_who_a_pronoun_means():
                    "An early own goal followed by an Alan Shearer strike earned them a 2-1 win. \"It gave us a great "
                    "advantage,\" he said after the victory.")
     assert _by_text(rows, "great advantage")["speaker_name"] == "Graeme Souness"
+
+
+def test_a_given_name_the_hand_lists_lack_still_rules_out_the_other_gender():
+    """'Imelda' is in the census table only: enough to rule her out for 'he', not to prefer anyone."""
+    rows = _quotes("Critic Philip French backed the film. Imelda Staunton was nominated for best actress. "
+                   "\"It would be a close contest,\" he said.")
+    assert _by_text(rows, "close contest")["speaker_name"] == "Philip French"

@@ -10,7 +10,7 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, taken_tokens, with_added
-from .names import FEMALE_NAMES, FEMALE_TITLES, MALE_NAMES, MALE_TITLES, PERSON_ROLE_NOUNS
+from .names import FEMALE_TITLES, MALE_TITLES, PERSON_ROLE_NOUNS, census_gender, name_gender
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
 SPEECH_LEMMAS = frozenset(
@@ -468,6 +468,7 @@ def _noun_lemma(t: Token) -> str:
 
 
 def _mention_gender(m: Mention) -> str | None:
+    """'m'/'f' from a title or a given name of the hand lists, 'm?'/'f?' from the census table."""
     first = m.text.split()[0].lower() if m.text.split() else ""
     if first in MALE_TITLES:
         return "m"
@@ -475,29 +476,33 @@ def _mention_gender(m: Mention) -> str | None:
         return "f"
     w = m.key.split()
     if len(w) >= 2:
-        f = w[0].lower()
-        if f in MALE_NAMES and f not in FEMALE_NAMES:
-            return "m"
-        if f in FEMALE_NAMES and f not in MALE_NAMES:
-            return "f"
+        sure = name_gender(w[0])
+        if sure is not None:
+            return sure
+        census = census_gender(w[0])
+        return census + "?" if census else None  # enough to rule a candidate out, not to prefer one
     return None
 
 
 def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
-    """Gender of the mentions sharing m's surname (first decisive mention in the doc: a title or a
-    first name), cached per doc."""
+    """Gender of m by its own title or given name, else that of the first decisive mention of its surname in
+    the doc (cached per doc), a sure one before one only the census table knows ('m?'/'f?')."""
     if ix.gender_by_last is None:
         g: dict[str, str] = {}
         for other in ix.mentions:
             last = other.key.split()[-1:]
             k = last[0] if last else ""
-            if k not in g:
+            if k not in g or g[k].endswith("?"):
                 v = _mention_gender(other)
-                if v is not None:
+                if v is not None and (k not in g or not v.endswith("?")):
                     g[k] = v
         ix.gender_by_last = g
+    own = _mention_gender(m)
     last = m.key.split()[-1:]
-    return ix.gender_by_last.get(last[0] if last else "")
+    by_last = ix.gender_by_last.get(last[0] if last else "")
+    if own is None or by_last is not None and by_last[0] == own[0]:
+        return by_last  # 'Damian Hockney' is surely a man when the article calls him 'Mr Hockney'
+    return own  # 'Janie Hendrix' is a woman though the article names her father first
 
 
 # What a description may stand for: 'the firm' is a company, never a country or a nationality; 'the
@@ -550,7 +555,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         bonus = 0.0
         if gender is not None:
             g = _gender_of_cluster(ix, m)
-            if g is not None and g != gender:
+            if g is not None and g[0] != gender:
                 continue
             if g == gender:
                 bonus += 1.0
