@@ -318,3 +318,14 @@ def test_an_acronym_joins_the_name_it_abbreviates_including_an_acronym_inside_it
     # an acronym starting the article's organisation names is one too, not a place; a place stays a place
     labels = dict(mw.select("text", "label").iter_rows())
     assert labels["BT"] == "ORG" and labels["Paris"] == "GPE"
+
+
+def test_a_titled_surname_one_slip_from_a_full_name_joins_it_and_untitled_ones_do_not():
+    m = _mentions([("a", "Monica Chadha", "PERSON"), ("a", "Ms Chada", "PERSON"),
+                   ("b", "Sarah Mukherjee", "PERSON"), ("b", "Mr Mukerjee", "PERSON"),
+                   ("c", "Marcus Horan", "PERSON"), ("c", "Horgan", "PERSON")])
+    m = m.with_columns(pl.col("key").str.replace(r"^(Ms|Mr) ", ""))  # annotate() keys names without the title
+    named = _canonical_names(m)
+    assert named[("a", "Ms Chada")] == "Monica Chadha"
+    assert named[("b", "Mr Mukerjee")] == "Mukerjee"  # 'Mr' is not Sarah
+    assert named[("c", "Horgan")] == "Horgan"  # no title: another player

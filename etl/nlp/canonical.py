@@ -10,8 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS, places
-from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, given_name_form
+from .entities import (CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
+                       PERSONAL_TITLES, places)
+from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, census_gender, given_name_form, name_gender
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 NICKNAMES_CSV = Path(__file__).with_name("nicknames.csv")
@@ -98,7 +99,7 @@ def _initials(name: str) -> str:
 
 
 class _Cluster:
-    __slots__ = ("keys", "votes", "fixed", "name", "n", "full")
+    __slots__ = ("keys", "votes", "fixed", "name", "n", "full", "titles")
 
     def __init__(self) -> None:
         self.keys: Counter[str] = Counter()  # surface key -> count
@@ -107,6 +108,7 @@ class _Cluster:
         self.name = ""
         self.n = 0
         self.full = False  # has a multi-word person name
+        self.titles: set[str] = set()  # personal titles written before it: 'mr', 'ms', 'dr'
 
 
 def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
@@ -156,6 +158,34 @@ def _surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _Cluster]:
     """The full names whose surname, as written, is all of c's name."""
     own = {_surname_key(k) for k in c.keys}
     return {id(x): x for x in full_names if x is not c and any(_surname_forms(k) & own for k in x.keys)}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one letter added, dropped, changed or two neighbours swapped ('Chada', 'Chadha')."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    return a[i + 1:] == b[i + 1:] or a[i + 2:] == b[i + 2:] and a[i] == b[i + 1] and a[i + 1] == b[i]
+
+
+def _misspelt_surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _Cluster]:
+    """'Ms Chada' after 'Monica Chadha', 'Mr Barot' after 'Jacques Barrot': a titled surname one typing slip
+    from the surname of exactly one full name in the article, of the title's gender. Untitled names are left
+    alone: 'Horgan' and 'Horan' are two players."""
+    own = [norm(k) for k in c.keys if len(k) >= 4]
+    title_gender = {"m" if t in MALE_TITLES else "f" if t in FEMALE_TITLES else "" for t in c.titles} - {""}
+    out = {}
+    for x in full_names:
+        name = max(x.keys, key=len)
+        gender = name_gender(name.split()[0]) or census_gender(name.split()[0])
+        if x is not c and any(_one_edit(k, _surname_key(name)) for k in own) \
+                and not (gender and title_gender and gender not in title_gender):
+            out[id(x)] = x
+    return out if len(out) == 1 else {}
 
 
 def _bare_surname(c: _Cluster) -> bool:
@@ -214,6 +244,9 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             by_key[nk] = c
         c.keys[key] += 1
         c.n += 1
+        first = text.split()[0].lower().rstrip(".") if text.split() else ""
+        if first in PERSONAL_TITLES and " " not in nk:
+            c.titles.add(first)
         vote, weight = _label_vote(text, key, label)
         c.votes[vote] += weight
     # "Sundar Katwala" tagged FAC, then "Mr Katwala": a title on the surname makes the full name a person
@@ -240,6 +273,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                     acronyms[initials].append(c)
             if lab == "ORG" and not _FIXTURE_WORDS & set(words):
                 org_by_first[words[0]].append(c)
+    full_names = list({id(x): x for v in full_by_last.values() for x in v}.values())
     # 'BT' tagged GPE in an article about 'BT Retail' and 'BT Together': an acronym that starts the article's
     # organisation names, and is no place, is an organisation
     for nk, c in by_key.items():
@@ -270,6 +304,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             firsts = {id(x): x for x in full_by_first.get(given_name_form(words[0]), []) if x is not c}
             person = bool(c.votes) and c.votes.most_common(1)[0][0] == "PERSON"
             dominant = _dominant(firsts.values(), by_key) if firsts and person else None
+            if not cands and c.titles:
+                cands = _misspelt_surname_of(c, full_names)
             if cands:
                 target = max(cands.values(), key=lambda x: x.n)
             elif dominant is not None:
