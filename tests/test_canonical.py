@@ -329,3 +329,14 @@ def test_a_titled_surname_one_slip_from_a_full_name_joins_it_and_untitled_ones_d
     assert named[("a", "Ms Chada")] == "Monica Chadha"
     assert named[("b", "Mr Mukerjee")] == "Mukerjee"  # 'Mr' is not Sarah
     assert named[("c", "Horgan")] == "Horgan"  # no title: another player
+
+
+def test_an_acronym_never_spelt_out_in_its_article_takes_the_one_name_the_batch_spelt_it_out_as():
+    m = _mentions([("a", "Confederation of British Industry", "ORG"), ("a", "CBI", "ORG"), ("b", "CBI", "ORG"),
+                   ("c", "AOL Europe", "ORG"), ("c", "AOL", "ORG"), ("d", "AOL", "ORG"),
+                   ("e", "Securities and Exchange Commission", "ORG"), ("e", "SEC", "ORG"),
+                   ("f", "Sports and Entertainment Council", "ORG"), ("f", "SEC", "ORG"), ("g", "SEC", "ORG")])
+    named = _canonical_names(m)
+    assert named[("b", "CBI")] == "Confederation of British Industry"
+    assert named[("d", "AOL")] == "AOL"  # a first word, not an expansion
+    assert named[("g", "SEC")] == "SEC"  # spelt out two ways: neither

@@ -99,7 +99,7 @@ def _initials(name: str) -> str:
 
 
 class _Cluster:
-    __slots__ = ("keys", "votes", "fixed", "name", "n", "full", "titles")
+    __slots__ = ("keys", "votes", "fixed", "name", "n", "full", "titles", "acronyms")
 
     def __init__(self) -> None:
         self.keys: Counter[str] = Counter()  # surface key -> count
@@ -109,6 +109,7 @@ class _Cluster:
         self.n = 0
         self.full = False  # has a multi-word person name
         self.titles: set[str] = set()  # personal titles written before it: 'mr', 'ms', 'dr'
+        self.acronyms: set[str] = set()  # acronyms it is written as ('CBI', keyed by its bracketed expansion)
 
 
 def _label_vote(text: str, key: str, label: str) -> tuple[str, float]:
@@ -247,6 +248,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
         first = text.split()[0].lower().rstrip(".") if text.split() else ""
         if first in PERSONAL_TITLES and " " not in nk:
             c.titles.add(first)
+        if acr := _acronym_letters(text):
+            c.acronyms.add(acr)
         vote, weight = _label_vote(text, key, label)
         c.votes[vote] += weight
     # "Sundar Katwala" tagged FAC, then "Mr Katwala": a title on the surname makes the full name a person
@@ -352,6 +355,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
                 if id(c) not in done:
                     done.add(id(c))
                     r.keys.update(c.keys)  # the full name decides the label: votes are not merged
+                    r.acronyms |= c.acronyms
                     r.n += c.n
                 by_key[nk] = r
     return by_key
@@ -434,6 +438,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
 
     # ---- cross-article: assign entity ids ------------------------------------
     batch_last: dict[tuple[str, str], set[str]] = defaultdict(set)
+    # (acronym, coarse label) -> the names an article spelt it out as: 'CBI' -> Confederation of British Industry
+    batch_acronyms: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     cinfo: dict[int, tuple[str, str]] = {}
     for c in doc_clusters:
         cinfo[id(c)] = _cluster_name_label(c)
@@ -448,6 +454,10 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
         if coarse(label) == "PERSON" and _surname_key(name) != norm(name):
             for last in _surname_forms(name):
                 batch_last[(last, "PERSON")].add(norm(name))
+        elif c.fixed is None and sum(w[:1].isalpha() for w in name.split()) >= 2:
+            for acr in c.acronyms:
+                if len(acr) >= 2 and acr == _initials(name):
+                    batch_acronyms[(acr, coarse(label))][norm(name)] = name
 
     eid_of: dict[int, str] = {}
     ent_votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -485,6 +495,13 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             elif not fulls and len(kfull) == 1:
                 eid = next(iter(kfull))
                 ent_names[eid][known_meta[eid][0]] += 1000
+        if eid is None and c.fixed is None and all(_acronym_letters(k) for k in c.keys):
+            # 3. an acronym never spelt out in its article: the one name another article of the batch gave it
+            spelt = batch_acronyms.get((_acronym_letters(name) or "", co), {})
+            if len(spelt) == 1:
+                full = next(iter(spelt.values()))
+                eid = entity_id_for(full, label)
+                ent_names[eid][full] += 1000
         if eid is None:
             eid = entity_id_for(name, label)
         eid_of[id(c)] = eid
