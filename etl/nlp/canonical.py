@@ -12,7 +12,8 @@ import polars as pl
 
 from .entities import (CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
                        PERSONAL_TITLES, places)
-from .names import FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, census_gender, given_name_form, name_gender
+from .names import (FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, census_gender, given_name_form, name_gender,
+                    title_gender_of)
 
 ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 NICKNAMES_CSV = Path(__file__).with_name("nicknames.csv")
@@ -178,7 +179,7 @@ def _misspelt_surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _
     from the surname of exactly one full name in the article, of the title's gender. Untitled names are left
     alone: 'Horgan' and 'Horan' are two players."""
     own = [norm(k) for k in c.keys if len(k) >= 4]
-    title_gender = {"m" if t in MALE_TITLES else "f" if t in FEMALE_TITLES else "" for t in c.titles} - {""}
+    title_gender = {title_gender_of(t) for t in c.titles} - {None}
     out = {}
     for x in full_names:
         name = max(x.keys, key=len)
@@ -341,9 +342,8 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
     nicknames = load_nicknames()
     for nk, c in by_key.items():
         if nk in nicknames and id(c) not in merged:
-            clubs = {id(root(x)): root(x) for k, x in by_key.items() if k in nicknames[nk] and root(x) is not c}
-            if len(clubs) == 1:
-                club = next(iter(clubs.values()))
+            club = _only([root(x) for k, x in by_key.items() if k in nicknames[nk]], c)
+            if club is not None:
                 merged[id(c)] = club
                 # the nickname says the article means the club, not the town
                 club.votes["ORG"] = max(club.votes.values(), default=0.0) + c.n

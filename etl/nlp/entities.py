@@ -121,9 +121,10 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out: list[Mention] = []
     taken_to = 0  # tokens before this belong to a name already taken (an institution's run-on name)
     national = _national_prefixes(doc)
+    countries = set(national.values())  # taken into the institution's name after them
     for ent in doc.ents:
         label = ent.label_
-        if label not in KEEP_LABELS or ent.start in national.values():
+        if label not in KEEP_LABELS or ent.start in countries:
             continue
         s, e = national.get(ent.start, ent.start), ent.end
         # trim tokens: leading determiners / punctuation, trailing possessives / punctuation

@@ -96,6 +96,12 @@ def _census_gender() -> dict[str, str]:
         return {r["name"]: r["gender"] for r in csv.DictReader(fh)}
 
 
+def title_gender_of(title: str) -> str | None:
+    """'m' for 'Mr', 'Sir', 'Lord' ..., 'f' for 'Ms', 'Dame', 'Queen' ..., None for 'Dr' or 'Prof'."""
+    title = title.lower()
+    return "m" if title in MALE_TITLES else "f" if title in FEMALE_TITLES else None
+
+
 def name_gender(first: str) -> str | None:
     """'m' or 'f' for a given name of the hand lists (British usage: 'Ashley', 'Jean' are men), None when
     unknown or used for both."""

@@ -10,7 +10,7 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, taken_tokens, with_added
-from .names import FEMALE_TITLES, MALE_TITLES, PERSON_ROLE_NOUNS, census_gender, name_gender
+from .names import PERSON_ROLE_NOUNS, census_gender, name_gender, title_gender_of
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
 SPEECH_LEMMAS = frozenset(
@@ -469,11 +469,9 @@ def _noun_lemma(t: Token) -> str:
 
 def _mention_gender(m: Mention) -> str | None:
     """'m'/'f' from a title or a given name of the hand lists, 'm?'/'f?' from the census table."""
-    first = m.text.split()[0].lower() if m.text.split() else ""
-    if first in MALE_TITLES:
-        return "m"
-    if first in FEMALE_TITLES:
-        return "f"
+    titled = title_gender_of(m.text.split()[0]) if m.text.split() else None
+    if titled is not None:
+        return titled
     w = m.key.split()
     if len(w) >= 2:
         sure = name_gender(w[0])
