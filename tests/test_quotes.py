@@ -479,6 +479,18 @@ def test_a_report_speaks_for_its_author_and_the_report_for_the_last_report_s_aut
     assert _by_text(rows, "prisons were failing")["speaker_name"] == "Joint Committee on Human Rights"
 
 
+def test_one_piece_of_research_under_several_names_speaks_for_its_author():
+    # the lead's 'a survey' is the study the next sentence attributes; 'the survey' is that study however far
+    # the article goes on about it; 'by X and Y' names the authors
+    text = ("One in 10 adult Americans owns an MP3 player, according to a survey.\n\nA study by the Pew Internet and American Life "
+            "Project found that MP3 players are the gadget of choice. " + "Broadband helps. " * 8 +
+            "Prices are falling, the survey found. " + "Sales rose. " * 10 + "Teenagers were not asked, the "
+            "survey found.")
+    rows = _quotes(text)
+    for part in ("One in 10", "MP3 players are the gadget", "Prices are falling", "Teenagers were not asked"):
+        assert _by_text(rows, part)["speaker_name"] == "American Life Project", part
+
+
 def test_a_lead_s_described_speaker_with_an_organisation_in_the_description_is_named_next():
     text = ("The Conservatives have been \"a lot smarter\" in the way they have run the campaign, a Labour "
             "backbencher has said.\n\nDerek Wyatt said a five month campaign had turned off voters.")

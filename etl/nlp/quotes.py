@@ -102,6 +102,8 @@ PRONOUNS_PERSON = PRONOUNS_MALE | PRONOUNS_FEMALE
 PRONOUNS_OTHER = {"it", "they", "we", "i", "you", "them"}
 # What an organisation publishes, and speaks through ('the report said').
 DOCUMENT_NOUNS = frozenset("report survey study poll research figure statistic review audit finding".split())
+# Words an article uses in turn for one piece of research ('A study by Pew found ... the survey found').
+STUDY_NOUNS = frozenset("survey study poll research".split())
 ORG_NOUNS = frozenset(
     """airline carrier retailer maker manufacturer operator insurer lender website charity company firm group government ministry department agency bank club team party council
     organisation organization union newspaper paper network channel broadcaster studio label
@@ -782,6 +784,8 @@ def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
         if m is None or ix.label_of(m) not in ("ORG", "PERSON") or ix.quote_tok[t.i]:
             continue
         root = ix.doc[m.tok_start : m.tok_end].root  # 'Committee' of 'Joint Committee on Human Rights'
+        while root.dep_ == "conj" and root.head.i < root.i:
+            root = root.head  # 'a study by Oxford University and the LSE'
         if root.dep_ == "appos" and root.head.dep_ == "pobj" and root.head.i not in ix.ment_by_tok:
             root = root.head  # 'released by CES organisers, the CEA'
         if root.head.i == noun.i and root.dep_ in ("compound", "poss", "nmod") or (
@@ -795,18 +799,37 @@ def _document_author(ix: _DocIndex, subj: Token, definite: bool) -> Mention | No
     """'The report said' speaks for whoever wrote the report: its own author, or for 'the report' the author
     of the latest same document noun before it ('a World Bank report ... the report said')."""
     author = _author_of(ix, subj)
+    if author is None and not definite and not any(c.dep_ in ("poss", "compound") for c in subj.children):
+        return _next_document_author(ix, subj)
     if author is not None or not definite or any(
         c.dep_ == "poss" or c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS") for c in subj.children
     ):
         return author  # "Brussels' own studies" are not an earlier study's
     nl = _noun_lemma(subj)
-    lo = ix.sents[max(ix.sent_of(subj.i) - 12, 0)].start
-    for i in range(subj.i - 1, lo - 1, -1):
+    # within 12 sentences of the last mention of the document: 'the survey' ... 'the survey' chains back
+    last = ix.sent_of(subj.i)
+    for i in range(subj.i - 1, -1, -1):
+        if ix.sent_of(i) < last - 12:
+            break
         t = ix.doc[i]
-        if t.tag_.startswith("NN") and not ix.quote_tok[i] and _noun_lemma(t) == nl:
+        tl = _noun_lemma(t) if t.tag_.startswith("NN") and not ix.quote_tok[i] else ""
+        if tl == nl or tl in STUDY_NOUNS and nl in STUDY_NOUNS:
             author = _author_of(ix, t)
             if author is not None:
                 return author
+            last = ix.sent_of(i)
+    return None
+
+
+def _next_document_author(ix: _DocIndex, subj: Token) -> Mention | None:
+    """'..., according to a survey. A study by the Pew Internet Project found ...': a document the lead
+    only mentions is the one the next two sentences attribute."""
+    nl = _noun_lemma(subj)
+    end = ix.sents[min(ix.sent_of(subj.i) + 2, len(ix.sents) - 1)].end
+    for t in ix.doc[subj.i + 1 : end]:
+        tl = _noun_lemma(t) if t.tag_.startswith("NN") and not ix.quote_tok[t.i] else ""
+        if tl == nl or tl in STUDY_NOUNS and nl in STUDY_NOUNS:
+            return _author_of(ix, t)
     return None
 
 
