@@ -543,3 +543,16 @@ def test_a_document_s_findings_are_reported_speech_and_a_person_s_are_not():
 ])
 def test_who_a_pronoun_means(text: str, part: str, speaker: str):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    # the surname after the verb, parsed as an adverb and untagged by the model
+    ("\"But for goalkeeper Dean Kiely, who made three saves, we could have scored five,\" the manager said.\n\n"
+     "\"To take the lead and then to get penned back, it feels a little bit like a defeat,\" admitted Kiely.",
+     "penned back", "Dean Kiely"),
+    # the surname as the verb's subject, untagged by the model
+    ("Anti-doping chief Dick Pound spoke on Monday about the case. Pound continued: \"If she has taken drugs it is "
+     "going to be a big disappointment for a lot of people.\"", "big disappointment", "Dick Pound"),
+])
+def test_a_lone_surname_at_a_cue_is_the_person_named_before(text: str, part: str, speaker: str):
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

@@ -399,7 +399,8 @@ def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
         for j in range(v.i + 1, min(v.i + 5, len(doc))):
             if ix.quote_tok[j] or doc[j].is_punct or doc[j].ent_type_ in _TIME_ENTS:
                 break
-            if doc[j].tag_ in _NOUN_TAGS:
+            if doc[j].tag_ in _NOUN_TAGS or j in ix.ment_by_tok and ix.label_of(ix.ment_by_tok[j]) == "PERSON":
+                # a person is a noun phrase however it was parsed ('said Skelly' as an adverb)
                 while j + 1 < len(doc) and doc[j + 1].tag_ in _NOUN_TAGS and not ix.quote_tok[j + 1]:
                     j += 1  # the head ends the phrase: 'Rubio spokesman Alex Conant'
                 return doc[j]
@@ -1047,12 +1048,20 @@ def _in_subject_of(t: Token, v: Token) -> bool:
 def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Mentions plus the untagged names that speak: the subject of a reporting verb written as a name of
     two or more capitalised words ('Parul Jain, deputy chief economist at Nomura, said') is a person,
-    so that the quote links to an entity and a later "she" can refer to her."""
+    so that the quote links to an entity and a later "she" can refer to her. One capitalised word is a
+    person when it is the surname of a person named before ('..., said Skelly', parsed as an adverb)."""
     taken = taken_tokens(mentions)
     added = []
+    surnames = {m.text.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.text}
     for v in doc:
         if not _is_cue(v):
             continue
+        for t in [c for c in v.children if c.dep_ == "nsubj"] + list(doc[v.i + 1 : v.i + 2]):
+            if t.text in surnames and t.i not in taken and not t.ent_type_ and t.head.i == v.i and t.i > 0 \
+                    and t.dep_ in ("nsubj", "advmod", "npadvmod", "dobj", "attr") \
+                    and not any(c.dep_ == "compound" for c in t.children):  # 'Ashok Vishwanathan said'
+                added.append(span_mention(doc[t.i : t.i + 1], "PERSON", starts))
+                taken.add(t.i)
         for subj in v.children:
             if subj.dep_ != "nsubj" or subj.tag_ != "NNP" or subj.i in taken or subj.ent_type_:
                 continue
