@@ -556,3 +556,14 @@ def test_who_a_pronoun_means(text: str, part: str, speaker: str):
 ])
 def test_a_lone_surname_at_a_cue_is_the_person_named_before(text: str, part: str, speaker: str):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    ("Tom Hart spoke to the party conference on Monday. Chancellor Anna Reid promised lower taxes for families.\n\n"
+     "\"This is a budget for working people,\" the prime minister said.", "budget for working people", "Tom Hart"),
+    ("Anna Reid toured the flooded town on Monday. Deputy Mayor Sam Cole showed her the damage and asked for help.\n\n"
+     "\"We will rebuild every home,\" the mayor said.", "rebuild every home", "Anna Reid"),
+])
+def test_a_role_goes_to_the_person_the_article_gave_that_office(text: str, part: str, speaker: str):
+    """'the prime minister' is not the person the article made Chancellor, nor 'the mayor' the deputy mayor."""
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

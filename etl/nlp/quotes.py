@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from spacy.attrs import IDX
@@ -250,6 +251,7 @@ class _DocIndex:
         self.speakers: list[tuple[int, Mention]] = []  # (char position of quote, speaker mention)
         self.ment_starts = [m.tok_start for m in mentions]  # mentions are in document order
         self.gender_by_last: dict[str, str] | None = None
+        self.offices_by_last: dict[str, set[str]] | None = None
 
     def tok_at(self, char: int) -> int:
         return max(bisect_right(self.tok_starts, char) - 1, 0)
@@ -506,6 +508,49 @@ def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
     return own  # 'Janie Hendrix' is a woman though the article names her father first
 
 
+# Abbreviated titles: 'Sen. Marco Rubio' is the senator.
+_TITLE_ROLES = {"sen": "senator", "rep": "representative", "gov": "governor", "pres": "president"}
+# Offices one person seldom holds two of in one article, so a person the article gives one of them is no
+# other one's holder; a British secretary of state is a minister.
+_OFFICES = frozenset("mayor chancellor minister president governor senator premier judge ambassador".split()
+                     + ["prime minister", "first minister"])
+_OFFICE_ALIASES = {"secretary": "minister"}
+
+
+def _office(t: Token) -> str | None:
+    """The office a role noun names ('Deputy Mayor' is another office than 'mayor'), or None."""
+    w = _TITLE_ROLES.get(t.lower_.rstrip("."), _noun_lemma(t))
+    w = _OFFICE_ALIASES.get(w, w)
+    prev = t.doc[t.i - 1].lower_ if t.i > 0 else ""
+    if prev in ("prime", "first") and w == "minister":
+        w = f"{prev} {w}"
+    if w not in _OFFICES:
+        return None
+    return f"{prev} {w}" if prev in _OTHER_ROLE else w
+
+
+def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
+    """The offices the article gives a person by title or apposition ('Prime Minister Tony Blair', 'Ken
+    Livingstone, the mayor', 'the mayor, Ken Livingstone') over all mentions of the surname (cached)."""
+    if ix.offices_by_last is None:
+        offices: dict[str, set[str]] = defaultdict(set)
+        doc = ix.doc
+        for o in ix.mentions:
+            if ix.label_of(o) != "PERSON":
+                continue
+            head = doc[o.tok_end - 1]
+            nouns = [t for t in doc[max(o.tok_start - 2, 0) : o.tok_start + 1]
+                     if t.dep_ == "compound" and o.tok_start <= t.head.i < o.tok_end]
+            nouns += [c for c in head.children if c.dep_ == "appos" and c.i >= o.tok_end]
+            if head.dep_ == "appos":
+                nouns.append(head.head)
+            for t in nouns:
+                if (w := _office(t)) is not None:
+                    offices[o.key.split()[-1]].add(w)
+        ix.offices_by_last = offices
+    return ix.offices_by_last.get(m.key.split()[-1], set()) if m.key else set()
+
+
 # What a description may stand for: 'the firm' is a company, never a country or a nationality; 'the
 # government' is a country or a body named as one (a broadcaster or a party is not).
 _GOV_NOUNS = frozenset("government ministry department administration".split())
@@ -560,6 +605,10 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
                 continue
             if g == gender:
                 bonus += 1.0
+        if want == "PERSON" and noun is not None:
+            offices = _offices_of(ix, m)
+            if offices and noun not in offices:
+                continue  # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron'
         if want != "PERSON":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
             if noun is not None and noun in m.key.lower().split():
@@ -760,7 +809,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         if subj.tag_ == "NNS":
             return phrase, None  # 'the programme's promoters' are not one person
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
-            return phrase, _resolve(ix, subj.i, "PERSON")
+            return phrase, _resolve(ix, subj.i, "PERSON", noun=_office(subj))
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
     indefinite = subj.tag_ == "NN" and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children)
