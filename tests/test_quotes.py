@@ -567,3 +567,16 @@ def test_a_lone_surname_at_a_cue_is_the_person_named_before(text: str, part: str
 def test_a_role_goes_to_the_person_the_article_gave_that_office(text: str, part: str, speaker: str):
     """'the prime minister' is not the person the article made Chancellor, nor 'the mayor' the deputy mayor."""
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    ("Coach Tom Hart has been fined £2,000 and banned for six weeks for calling a referee \"a disgrace\".",
+     "a disgrace", "Tom Hart"),
+    ("Club chairman Anna Reid was quoted in a local newspaper as saying the club would not sell its best player.",
+     "would not sell its best player", "Anna Reid"),
+    # a passive with its agent named keeps the agent: the one who sued made the claim
+    ("Singer Tom Hart is being sued by his former manager Anna Reid, claiming he broke their contract.",
+     "he broke their contract", "Anna Reid"),
+])
+def test_a_participle_after_a_passive_main_verb_shares_its_subject(text: str, part: str, speaker: str):
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

@@ -316,6 +316,13 @@ def _may_speak(t: Token) -> bool:
 _RELATIVE_PRONOUNS = frozenset({"that", "which", "who"})  # a relative clause's subject names nobody
 
 
+_NAMES_NOBODY = frozenset("it this that these those".split())  # 'It was left to X to ...'
+
+
+def _main_verb(t: Token) -> bool:
+    return t.dep_ == "ROOT" or t.dep_ == "conj" and t.head.dep_ == "ROOT"
+
+
 def _subject_of(v: Token) -> Token | None:
     """Subject of a reporting verb, climbing through participles ('..., saying ...')."""
     if v.lower_ == "according":
@@ -341,7 +348,13 @@ def _subject_of(v: Token) -> Token | None:
         for c in cur.children:
             if c.dep_ == "nsubjpass":
                 # "is described as", "was reported": the subject is not the speaker; the agent is
-                return _pobj_under(cur, _is_agent)
+                agent = _pobj_under(cur, _is_agent)
+                if agent is None and cur is not v and v.tag_ != "VBN" and _main_verb(cur) and _may_speak(c) \
+                        and c.lower_ not in _NAMES_NOBODY:
+                    # but a participle or a conjunct of a main clause shares its passive verb's subject: 'X
+                    # was fined for calling ...', 'X is quoted as saying ...', 'X was advised ... and said'
+                    return c
+                return agent
             if c.dep_ == "nsubj" and c.lower_ == "it" and cur is not v and cur.lower_ in _EXPLETIVE_HEADS:
                 return None  # 'it is important to note that ...', 'it means admitting that ...'
             if c.dep_ == "nsubj" and c.lower_ not in _RELATIVE_PRONOUNS:
