@@ -580,3 +580,15 @@ def test_a_role_goes_to_the_person_the_article_gave_that_office(text: str, part:
 ])
 def test_a_participle_after_a_passive_main_verb_shares_its_subject(text: str, part: str, speaker: str):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    # the holder of a post in a body the article names nobody for is not the person named last
+    ("Party leader Tom Hart said the new role would replace the old police boards. Responding to the plans, the "
+     "chairman of the Police Federation said it was essential that independence was kept.", "essential", None),
+    # a name in apposition after the body holds the post
+    ("Tom Hart signed the contract on Friday. The head of the state-owned Naftohaz company, Anna Reid, said she was "
+     "\"fully happy\" with the deal.", "fully happy", "Anna Reid"),
+])
+def test_a_role_of_a_body_is_its_holder_or_nobody(text: str, part: str, speaker: str | None):
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

@@ -710,6 +710,30 @@ def _last_listed(ix: _DocIndex, m: Mention) -> Mention:
     return last
 
 
+def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
+    """(whether a role is of a body, its holder if named). The body a role is of ('the chairman of the Police Federation', 'the head of the committee'): that
+    post's holder, whom no title in the article named (else the same head noun found them), is not the
+    person named last. A name the parser glued to the complement is the holder ('the minister for civil
+    aviation Praful Patel'), as is a name in apposition after the body ('The head of the state-owned Naftohaz
+    company, Yury Boyko, said'). Places and works are no body: 'the MP for Sleaford' is the article's MP."""
+    doc = ix.doc
+    appos = next((ix.ment_by_tok[x.i] for x in subj.subtree if x.dep_ == "appos" and x.i in ix.ment_by_tok
+                  and ix.label_of(ix.ment_by_tok[x.i]) == "PERSON"), None)
+    for c in subj.children:
+        if c.dep_ != "prep" or c.lower_ not in ("of", "for", "at"):
+            continue
+        for g in c.children:
+            if g.dep_ != "pobj":
+                continue
+            m = ix.ment_by_tok.get(g.i)
+            lab = ix.label_of(m) if m is not None else None
+            if lab == "PERSON" and m.tok_start > g.left_edge.i and all(t.is_lower for t in doc[g.left_edge.i : m.tok_start]):
+                return True, m
+            if lab == "ORG" or lab is None and _noun_lemma(g) in ORG_NOUNS:
+                return True, appos
+    return False, None
+
+
 def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     """(speaker_text as written, resolved mention or None)."""
     doc = ix.doc
@@ -821,6 +845,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
         if subj.tag_ == "NNS":
             return phrase, None  # 'the programme's promoters' are not one person
+        of_body, holder = _role_of_body(ix, subj)
+        if of_body:
+            return phrase, holder
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON", noun=_office(subj))
         if nl in ORG_NOUNS:
