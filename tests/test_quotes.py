@@ -592,3 +592,12 @@ def test_a_participle_after_a_passive_main_verb_shares_its_subject(text: str, pa
 ])
 def test_a_role_of_a_body_is_its_holder_or_nobody(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+def test_the_government_is_a_countrys_not_a_citys():
+    rows = _quotes("The minimum wage will rise to £5.05 in October. Ministers promoted the news in Edinburgh, Cardiff "
+                   "and Belfast. The government said it would look at tougher action against employers who refuse to pay.")
+    assert _by_text(rows, "tougher action")["speaker_name"] is None
+    rows = _quotes("France has long argued for tighter borders. Police in Paris arrested three men on Monday. "
+                   "The government said it would pay for more officers.")
+    assert _by_text(rows, "more officers")["speaker_name"] == "France"

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
-from .entities import HONORIFICS, TITLE_WORDS, Mention, span_mention, taken_tokens, with_added
+from .canonical import load_alias_table, norm
+from .entities import HONORIFICS, TITLE_WORDS, Mention, places, span_mention, taken_tokens, with_added
 from .names import PERSON_ROLE_NOUNS, census_gender, name_gender, title_gender_of
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -571,12 +572,16 @@ _GOV_NAME_WORDS = frozenset("government ministry department office treasury exec
 _NOT_PLACE_NOUNS = ORG_NOUNS - _GOV_NOUNS - {"police", "army", "court"}
 
 
+def _is_country(name: str) -> bool:
+    return places().get(load_alias_table().get(norm(name), (name,))[0]) == "country"  # 'UK' is United Kingdom
+
+
 def _fits(m: Mention, lab: str, noun: str | None) -> bool:
     """Whether an organisation-like mention can be what the description 'the <noun>' refers to."""
     if noun is None:
         return True
-    if noun in _GOV_NOUNS:
-        return lab == "GPE" or lab == "ORG" and not _GOV_NAME_WORDS.isdisjoint(m.key.lower().split())
+    if noun in _GOV_NOUNS:  # a country's government, not a city's or a region's ('The government' is not 'Belfast')
+        return lab == "GPE" and _is_country(m.text) or lab == "ORG" and not _GOV_NAME_WORDS.isdisjoint(m.key.lower().split())
     if noun in _NOT_PLACE_NOUNS:
         return lab == "ORG" or lab == "NORP" and noun in ("party", "group", "union")
     return True
