@@ -177,6 +177,11 @@ def test_person_spans_fixed_by_given_names():
     assert "Norman Baker" in labels and "Lib Dem Norman Baker" not in labels, labels
     assert "Mark Davies" in labels, labels
     assert not any(k.startswith("Bill Williams") for k in labels), labels
+    # a capitalised description before a full name is no part of it
+    labels = _labels('He added: "They should be punished." Lawyer Louise Christian, who represents Mr Abbasi, said '
+                     'the government should have acted sooner. Rapper Kanye West is nominated for ten awards.')
+    assert "Louise Christian" in labels and "Lawyer Louise Christian" not in labels, labels
+    assert "Kanye West" in labels and "Rapper Kanye West" not in labels, labels
 
 
 def test_untitled_and_titled_names_the_model_missed_are_people():

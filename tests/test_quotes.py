@@ -601,3 +601,14 @@ def test_the_government_is_a_countrys_not_a_citys():
     rows = _quotes("France has long argued for tighter borders. Police in Paris arrested three men on Monday. "
                    "The government said it would pay for more officers.")
     assert _by_text(rows, "more officers")["speaker_name"] == "France"
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    ("Wasps beat London Irish on Sunday. Director of rugby Warren Gatland revealed that harsh words at half-time inspired "
+     "his side.", "harsh words", "Warren Gatland"),
+    # a person noun before the name describes that person, not the speaker
+    ("Anna Reid was released on Monday. A lawyer for campaigner Tom Hart said the arrest had been unlawful.",
+     "arrest had been unlawful", None),
+])
+def test_a_name_parsed_as_the_complement_of_a_post_holds_it(text: str, part: str, speaker: str | None):
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

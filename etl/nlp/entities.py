@@ -170,8 +170,9 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         if label == "PERSON" and e - s >= 2:
             # strip a leading (multi-word) title from a name; keep a one-word honorific before a bare surname
             k = s
-            while k < e - 1 and doc[k].lower_ in TITLE_WORDS:
-                k += 1
+            while k < e - 1 and (doc[k].lower_ in TITLE_WORDS
+                                 or doc[k].lower_ in PERSON_ROLE_NOUNS and _name_words(doc[k + 1 : e]) >= 2):
+                k += 1  # 'Lawyer Louise Christian', 'Defender Jaap Stam': the description is no part of the name
             if k > s:
                 s = k if (_name_words(doc[k:e]) >= 2 or doc[k - 1].lower_ not in HONORIFICS) else k - 1
         if label == "PERSON" and e - s >= 2 and s > 0 and doc[s - 1].lower_ in NAME_TITLES \

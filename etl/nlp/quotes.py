@@ -732,7 +732,9 @@ def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
                 continue
             m = ix.ment_by_tok.get(g.i)
             lab = ix.label_of(m) if m is not None else None
-            if lab == "PERSON" and m.tok_start > g.left_edge.i and all(t.is_lower for t in doc[g.left_edge.i : m.tok_start]):
+            glued = doc[g.left_edge.i : m.tok_start] if lab == "PERSON" else None
+            if glued and all(t.is_lower for t in glued) and not (glued[-1].tag_ == "NN" and _role_gender(glued[-1]) != ""):
+                # not 'a lawyer for campaigner Jane Roe': a person noun before the name describes that person
                 return True, m
             if lab == "ORG" or lab is None and _noun_lemma(g) in ORG_NOUNS:
                 return True, appos
@@ -816,6 +818,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
                 am = ix.ment_by_tok.get(t.i)
                 if am is not None and ix.label_of(am) == "PERSON":
                     return phrase, _last_listed(ix, am)
+    of_body, holder = _role_of_body(ix, subj)
+    if holder is not None:
+        return phrase, holder  # 'Director of rugby Warren Gatland revealed', the name parsed as the complement
     # a definite description: 'the minister', 'this firm', 'the group's general secretary'
     definite = any(
         c.dep_ == "det" and c.lower_ in ("the", "this", "that") or c.dep_ == "poss" and c.tag_ != "PRP$"
@@ -850,9 +855,8 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, None  # 'the band's spokesman' is seldom the person the article names
         if subj.tag_ == "NNS":
             return phrase, None  # 'the programme's promoters' are not one person
-        of_body, holder = _role_of_body(ix, subj)
         if of_body:
-            return phrase, holder
+            return phrase, None
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "PERSON", noun=_office(subj))
         if nl in ORG_NOUNS:
