@@ -589,6 +589,8 @@ def test_a_participle_after_a_passive_main_verb_shares_its_subject(text: str, pa
     # a name in apposition after the body holds the post
     ("Tom Hart signed the contract on Friday. The head of the state-owned Naftohaz company, Anna Reid, said she was "
      "\"fully happy\" with the deal.", "fully happy", "Anna Reid"),
+    ("Tom Hart backed the research. Head of developmental genetics at the National Institute of Medical Research, "
+     "Professor Anna Reid, said she had seen the confused situation in the US.", "confused situation", "Anna Reid"),
 ])
 def test_a_role_of_a_body_is_its_holder_or_nobody(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker

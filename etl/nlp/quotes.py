@@ -716,29 +716,32 @@ def _last_listed(ix: _DocIndex, m: Mention) -> Mention:
 
 
 def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
-    """(whether a role is of a body, its holder if named). The body a role is of ('the chairman of the Police Federation', 'the head of the committee'): that
-    post's holder, whom no title in the article named (else the same head noun found them), is not the
-    person named last. A name the parser glued to the complement is the holder ('the minister for civil
-    aviation Praful Patel'), as is a name in apposition after the body ('The head of the state-owned Naftohaz
-    company, Yury Boyko, said'). Places and works are no body: 'the MP for Sleaford' is the article's MP."""
+    """(whether a role is of a body, its holder if named). The holder of a post in a body ('the chairman of
+    the Police Federation', 'Head of genetics at the National Institute ...'), whom no title in the article
+    named (else the same head noun found them), is not the person named last. A name in apposition after the
+    body holds it ('The head of the state-owned Naftohaz company, Yury Boyko, said'), as does a name the
+    parser glued to the complement ('the minister for civil aviation Praful Patel'). Places and works are
+    no body: 'the MP for Sleaford' is the article's MP."""
     doc = ix.doc
     appos = next((ix.ment_by_tok[x.i] for x in subj.subtree if x.dep_ == "appos" and x.i in ix.ment_by_tok
                   and ix.label_of(ix.ment_by_tok[x.i]) == "PERSON"), None)
+    of_body = False
     for c in subj.children:
         if c.dep_ != "prep" or c.lower_ not in ("of", "for", "at"):
             continue
-        for g in c.children:
-            if g.dep_ != "pobj":
-                continue
-            m = ix.ment_by_tok.get(g.i)
-            lab = ix.label_of(m) if m is not None else None
-            glued = doc[g.left_edge.i : m.tok_start] if lab == "PERSON" else None
+        g = next((g for g in c.children if g.dep_ == "pobj"), None)
+        m = ix.ment_by_tok.get(g.i) if g is not None else None
+        if m is not None and ix.label_of(m) == "PERSON":
+            glued = doc[g.left_edge.i : m.tok_start]
             if glued and all(t.is_lower for t in glued) and not (glued[-1].tag_ == "NN" and _role_gender(glued[-1]) != ""):
                 # not 'a lawyer for campaigner Jane Roe': a person noun before the name describes that person
                 return True, m
-            if lab == "ORG" or lab is None and _noun_lemma(g) in ORG_NOUNS:
-                return True, appos
-    return False, None
+            continue
+        for x in c.subtree:
+            xm = ix.ment_by_tok.get(x.i)
+            if x.dep_ == "pobj" and (xm is not None and ix.label_of(xm) == "ORG" or xm is None and _noun_lemma(x) in ORG_NOUNS):
+                of_body = True
+    return of_body, appos if of_body else None
 
 
 def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
