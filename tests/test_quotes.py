@@ -614,3 +614,18 @@ def test_the_government_is_a_countrys_not_a_citys():
 ])
 def test_a_name_parsed_as_the_complement_of_a_post_holds_it(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+@pytest.mark.parametrize("text, part, speaker", [
+    # the sentence before names who speaks: a verb of saying or of a mind ...
+    ("Voters were divided over Tom Hart. Anna Reid thought the former solicitor deserved a chance.\n\n"
+     "\"He could join the rest of the crooks in Parliament.\"", "rest of the crooks", "Anna Reid"),
+    # ... or the quote speaks in the first person of its own
+    ("Editor Anna Reid has a rather partisan viewpoint on the new computer.\n\n\"It's just a Mac, but we should be "
+     "very excited about it.\"", "just a Mac", "Anna Reid"),
+    # a quote that speaks of the sentence's subject in the third person is about them, not by them
+    ("Tom Hart became one of the great icons in America in the 1990s.\n\n\"In 1991, ten years after his death, he "
+     "sold more records than at any time during his life.\"", "sold more records", None),
+])
+def test_a_quote_without_a_verb_is_by_the_person_the_sentence_before_introduces(text: str, part: str, speaker: str | None):
+    assert _by_text(_quotes(text), part)["speaker_name"] == speaker

@@ -37,7 +37,8 @@ INDIRECT_LEMMAS = frozenset(
 _IRREGULAR = {
     "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
     "writes": "write", "writing": "write", "forecast": "forecast", "spoke": "speak", "spoken": "speak",
-    "taught": "teach", "swore": "swear", "sworn": "swear",
+    "taught": "teach", "swore": "swear", "sworn": "swear", "thought": "think", "felt": "feel", "knew": "know",
+    "known": "know",
 }
 
 
@@ -1287,6 +1288,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             source = last_marked
             if last_attr is not None and last_attr.start > last_marked.start:
                 source = last_attr  # 'Roe said that ... "B."': the latest attribution names the speaker
+        elif q.kind == "direct" and (intro := _introducing_subject(ix, q)) is not None:
+            q.speaker_text, sm = _speaker(ix, intro)  # 'Greene believes he lost the race. "In my semi-final ..."'
+            if sm is not None:
+                q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
+                ix.speakers.append((q.start, sm))
         elif q.kind == "direct":
             source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
         if source is not None and source.speaker_text and _continues(text, source, q):
@@ -1437,6 +1443,39 @@ def _continues(text: str, source: Quote, q: Quote) -> bool:
     """q follows source closely: no more than one paragraph break and 300 characters between them."""
     end = max(source.end, source.mark_close)
     return 0 < q.start - end < 300 and _paragraph_breaks(text[end : q.start]) <= 1
+
+
+# Verbs of a mind: 'Greene believes he lost the race.' introduces what Greene says next
+_MIND_FORMS = _lemma_table("think believe feel hope want fear expect wonder reckon consider know accept worry remember".split())
+_FIRST_PERSON = frozenset("i i'm i've i'd i'll me my we we're we've we'd we'll us our".split())
+_THIRD_PERSON = frozenset("he he's he'd she she's she'd him his her hers".split())
+
+
+def _introducing_subject(ix: _DocIndex, q: Quote) -> Token | None:
+    """The person a quote without a reporting verb is introduced by: the subject of the sentence right before
+    its opening mark, when that sentence quotes nobody ('Gervais is keen for it to be taken slowly. "A film
+    will happen ..."', 'The 31-year-old insisted he will be happy. "If ..."')."""
+    s1 = ix.sent_of(ix.tok_at(q.mark_open))
+    if s1 == 0:
+        return None
+    prev = ix.sents[s1 - 1]
+    if _paragraph_breaks(ix.text[prev.end_char : q.mark_open]) > 1 or ix.text[prev.end_char : q.mark_open].strip():
+        return None
+    if any(ix.quote_tok[t.i] or t.text in ALL_MARKS for t in prev):
+        return None
+    root = prev.root
+    subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    if subj is None:
+        return None
+    m = ix.ment_by_tok.get(subj.i)
+    if not (subj.lower_ in PRONOUNS_PERSON or m is not None and ix.label_of(m) == "PERSON" or _role_gender(subj) not in ("", None)):
+        return None
+    if _is_cue(root) or root.lower_ in _MIND_FORMS:
+        return subj  # 'Mr MacKenzie thought the former solicitor deserved a chance. "He could join ..."'
+    # otherwise the quote speaks as its speaker ('I', 'we') and not of someone in the third person: the
+    # subject of 'Bob became an icon. "In 1991 he sold more records ..."' is what the quote is about
+    words = {w.lower() for w in _WORD.findall(ix.text, q.start, q.end)}
+    return subj if words & _FIRST_PERSON and not words & _THIRD_PERSON else None
 
 
 def _paragraph_breaks(gap: str) -> int:
