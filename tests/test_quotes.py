@@ -629,3 +629,14 @@ def test_a_name_parsed_as_the_complement_of_a_post_holds_it(text: str, part: str
 ])
 def test_a_quote_without_a_verb_is_by_the_person_the_sentence_before_introduces(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+def test_a_quote_after_another_speakers_sentence_is_not_its_continuation():
+    """'"A." Tom replied ... Anna quipped, "B"': B continues no quote split around its own attribution, and a
+    whole sentence quoted after its verb is direct."""
+    rows = _quotes("Tom Hart replied: \"No, I meant he is the founder of the group.\" A flabbergasted Anna Reid quipped, "
+                   "\"It's like a lawyer with the dumbest client ever.\"")
+    r = _by_text(rows, "dumbest client")
+    assert (r["cue"], r["speaker_name"], r["kind"]) == ("quipped", "Anna Reid", "direct")
+    rows = _quotes("\"We are pleased,\" spokesman Ann Lee said, \"and sales rose.\"")
+    assert _by_text(rows, "sales rose")["speaker_name"] == "Ann Lee"  # split around its own attribution

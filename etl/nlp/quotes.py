@@ -48,7 +48,7 @@ def _forms(lemma: str) -> set[str]:
         f |= {lemma + "d", lemma[:-1] + "ing"}
     if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
         f |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
-    if lemma[-1:] in "bdgklmnprt" and lemma[-2:-1] in "aeiou" and lemma[-3:-2] not in "aeiou":
+    if lemma[-1:] in "bdgklmnprt" and lemma[-2:-1] in "aeiou" and (lemma[-3:-2] not in "aeiou" or lemma[-4:-2] == "qu"):
         f |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
     return f
 
@@ -1207,7 +1207,9 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                 prev is not None and prev.mark_close >= line_start and text[prev.end - 1] in ",.!?"
             ):
                 seg = text[prev.mark_close : om]
-                if len(seg) < 80 and not re.search(r"[.!?]\s", seg):
+                # split around its own attribution: not '"A." Trump replied ... A flabbergasted Noah quipped, "B"'
+                own_cue = prev.cue_i is None or prev.mark_close <= doc[prev.cue_i].idx < om
+                if len(seg) < 80 and not re.search(r"[.!?]\s", seg) and own_cue:
                     split_cont = True
         # find a cue
         win = _window_tokens(ix, a_tok, b_tok)
@@ -1230,7 +1232,10 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             depth = _depth_below(first, t)
             cands.append((depth is None, depth or 0, dist, i))
         cue_tok = doc[min(cands)[-1]] if cands else None
-        kind = "direct" if (direct_start or split_cont) else "mixed"
+        # 'Saumil Nanavati said, "This radio player is ..."': a whole sentence quoted after its verb
+        after_verb = before.endswith(",") and text[cs : cs + 1].isupper() \
+            and before[:-1].split()[-1:] != [] and before[:-1].split()[-1].lower() in SPEECH_FORMS
+        kind = "direct" if (direct_start or split_cont or after_verb) else "mixed"
         if kind == "mixed":
             words = _WORD.findall(text, cs, ce)
             titled = all(w[:1].isupper() or w.lower() in _TITLE_FUNCTION_WORDS for w in words)
