@@ -372,3 +372,9 @@ def test_a_country_before_an_institution_is_part_of_its_name():
     assert labels.get("UK Independence Party") == {"ORG"}, labels
     assert "District Court" not in labels and "Independence Party" not in labels, labels
     assert labels.get("UK") == {"GPE"} and labels.get("NEA") == {"ORG"}, labels  # a firm, an acronym: apart
+
+
+def test_a_nationality_before_an_untagged_institution_word_is_the_institution():
+    labels = _labels("Plans to create a single agency have been scrapped. The Scottish Executive will not now merge the "
+                     "prison service with local councils, Scottish ministers said.")
+    assert labels.get("Scottish Executive") == {"ORG"}, labels

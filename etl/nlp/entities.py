@@ -137,6 +137,14 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
                   and any(doc[j].lower_ in WEEKDAYS_MONTHS for j in range(k + 1, e))), e)
         if s >= e or s < taken_to:
             continue
+        if label == "NORP":
+            # 'Scottish' + 'Executive': a nationality before capitalised words ending in an institution word
+            # is that institution's name ('Scottish Executive', 'Welsh Assembly'), which the model left untagged
+            k = _capitalised_run(doc, e, 3)
+            while k > e and doc[k - 1].lower_ not in NAME_HEADS:
+                k -= 1
+            if k > e and all(doc[j].ent_type_ in ("", "ORG") for j in range(e, k)):
+                e, label = k, "ORG"
         if label == "ORG":
             e = taken_to = _institution_end(doc, s, e)
         if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and _person_title(doc[s - 1], doc[s]):
