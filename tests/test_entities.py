@@ -378,3 +378,13 @@ def test_a_nationality_before_an_untagged_institution_word_is_the_institution():
     labels = _labels("Plans to create a single agency have been scrapped. The Scottish Executive will not now merge the "
                      "prison service with local councils, Scottish ministers said.")
     assert labels.get("Scottish Executive") == {"ORG"}, labels
+
+
+def test_an_untagged_institution_with_its_complement_is_an_organisation():
+    labels = _labels("A complaint was made by the Board of Deputies of British Jews and the Commission for Racial "
+                     "Equality. The Department for Work and Pensions said the Commission for Africa would report.")
+    for name in ("Commission for Racial Equality", "Department for Work and Pensions", "Commission for Africa"):
+        assert labels.get(name) == {"ORG"}, labels
+    assert "Africa" not in labels, labels  # a place inside the name is part of it
+    # a bare institution word keeps its complement out ('entered Parliament for Sheffield Brightside')
+    assert "Sheffield" in _labels("He entered Parliament for Sheffield Brightside in 1992.")

@@ -640,3 +640,14 @@ def test_a_quote_after_another_speakers_sentence_is_not_its_continuation():
     assert (r["cue"], r["speaker_name"], r["kind"]) == ("quipped", "Anna Reid", "direct")
     rows = _quotes("\"We are pleased,\" spokesman Ann Lee said, \"and sales rose.\"")
     assert _by_text(rows, "sales rose")["speaker_name"] == "Ann Lee"  # split around its own attribution
+
+
+@pytest.mark.parametrize("text, part, speaker_text, speaker", [
+    ("Commission for Racial Equality chairman Trevor Phillips said the plans were unfair to migrants.",
+     "unfair to migrants", "Commission for Racial Equality chairman Trevor Phillips", "Trevor Phillips"),
+    ("A Department for Work and Pensions spokeswoman said the agency was being reviewed.",
+     "being reviewed", "A Department for Work and Pensions spokeswoman", None),
+])
+def test_a_role_after_a_body_speaks_not_the_body(text: str, part: str, speaker_text: str, speaker: str | None):
+    r = _by_text(_quotes(text), part)
+    assert (r["speaker_text"], r["speaker_name"]) == (speaker_text, speaker)

@@ -202,7 +202,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
             continue  # shouted headline words
         out.append(span_mention(span, label, starts))
-    out = _titled_names(doc, _propagate(doc, out, starts), starts)
+    out = _titled_names(doc, _propagate(doc, _untagged_institutions(doc, out, starts), starts), starts)
     n = len(out)
     out = _context_labels(doc, out, starts)
     if len(out) > n:  # names found by their description are tagged where the model missed them too
@@ -589,7 +589,7 @@ def _capitalised_run(doc: Doc, k: int, limit: int, conjunct: bool = False) -> in
     return e
 
 
-def _institution_end(doc: Doc, s: int, e: int) -> int:
+def _institution_end(doc: Doc, s: int, e: int, bare: bool = False) -> int:
     """Where an institution's name really ends when the model stopped it at its complement or inside a
     coordination: 'Board of Deputies' + 'of British Jews', 'Department for Culture' + ', Media and Sport'.
     A coordination's conjuncts are places only after a place ('Police Federation of England and Wales',
@@ -597,8 +597,8 @@ def _institution_end(doc: Doc, s: int, e: int) -> int:
     Nato'), and the name ends there (a capitalised word after the last conjunct means a list of names)."""
     from .canonical import load_alias_table, norm  # canonical imports this module
 
-    if e - s < 2 or not any(doc[k].lower_ in NAME_HEADS for k in range(s, e)):
-        return e  # not a bare 'Parliament' ('entered Parliament for Sheffield Brightside')
+    if e - s < 2 and not bare or not any(doc[k].lower_ in NAME_HEADS for k in range(s, e)):
+        return e  # not a tagged bare 'Parliament' ('entered Parliament for Sheffield Brightside')
     has_complement = any(doc[k].lower_ in COMPLEMENT_PREPS for k in range(s + 1, e))
     while e + 1 < len(doc) and doc[e].lower_ in COMPLEMENT_PREPS:
         k = e + 1 + (doc[e + 1].lower_ == "the")
@@ -704,6 +704,33 @@ def _titled_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
         if e > i + 1:
             added.append(span_mention(doc[i:e], "PERSON", starts))
     return with_added(mentions, added)
+
+
+def _untagged_institutions(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """Institutions the model left untagged: an institution word with its complement ('the Commission for
+    Racial Equality', 'the Department for Work and Pensions'), with the capitalised words before it. A place
+    or nationality the model tagged inside it is part of the name ('the Commission for Africa')."""
+    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
+    added, inside = [], set()
+    i = 0
+    while i < len(doc):
+        t = doc[i]
+        if t.lower_ not in NAME_HEADS or not t.text[:1].isupper() or t.is_upper or i in at or t.ent_type_:
+            i += 1
+            continue
+        s = i
+        while s > 0 and _untagged_proper(doc[s - 1]) and s - 1 not in at and not doc[s - 1].is_sent_start:
+            s -= 1
+        e = _institution_end(doc, s, i + 1, bare=True)
+        inner = {id(m): m for k in range(s, e) if (m := at.get(k)) is not None}
+        if e == i + 1 or any(m.label not in ("GPE", "LOC", "NORP") or m.tok_start < s or m.tok_end > e
+                             for m in inner.values()):
+            i += 1
+            continue
+        inside.update(inner)
+        added.append(span_mention(doc[s:e], "ORG", starts))
+        i = e
+    return with_added([m for m in mentions if id(m) not in inside], added)
 
 
 def _untagged_name(doc: Doc, i: int, taken: set[int]) -> bool:

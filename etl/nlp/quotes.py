@@ -786,6 +786,15 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             am = ix.ment_by_tok.get(c.i)
             if c.dep_ == "appos" and am is not None and ix.label_of(am) in ("PERSON", "ORG"):
                 return am.text, am
+    if m is not None and ix.label_of(m) != "PERSON" and m.tok_end < len(doc) and doc[m.tok_end].tag_ in ("NN", "NNP") \
+            and _role_gender(doc[m.tok_end]) != "":
+        # the parser made the body the subject of 'Commission for Racial Equality chairman Trevor Phillips
+        # said', 'A Department for Work and Pensions spokeswoman said': the role speaks, by name if it has one
+        role = doc[m.tok_end]
+        pm = ix.ment_by_tok.get(role.i + 1)
+        if pm is not None and pm.tok_start == role.i + 1 and ix.label_of(pm) == "PERSON":
+            return doc[m.tok_start : pm.tok_end].text, pm
+        return doc[subj.left_edge.i if subj.left_edge.i < m.tok_start else m.tok_start : role.i + 1].text, None
     if m is not None:
         last = _last_listed(ix, m)
         if conj_m is None or last.tok_start > conj_m.tok_start:
