@@ -651,3 +651,13 @@ def test_a_quote_after_another_speakers_sentence_is_not_its_continuation():
 def test_a_role_after_a_body_speaks_not_the_body(text: str, part: str, speaker_text: str, speaker: str | None):
     r = _by_text(_quotes(text), part)
     assert (r["speaker_text"], r["speaker_name"]) == (speaker_text, speaker)
+
+
+def test_a_clubs_nickname_in_a_sports_report_is_the_club_that_speaks():
+    """'Wolves' (tagged a common noun) is a club: 'the club' that confirms is Wolves."""
+    rows = _quotes("Wolves appoint Hoddle as manager\n\nGlenn Hoddle will be unveiled as the new Wolves manager on "
+                   "Tuesday. The club have confirmed that the former England coach will be unveiled at Molineux. "
+                   "Hoddle has been linked with a return to former club Southampton but Wolves have won the race for "
+                   "his services. The striker scored a goal in the match and the coach praised the squad for the "
+                   "victory in the league cup.")
+    assert _by_text(rows, "former England coach")["speaker_name"] == "Wolves"

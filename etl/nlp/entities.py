@@ -378,6 +378,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     The label then holds for every mention of that name in the article. People are left alone: a name that
     is a person's surname, or a given name, or a full person name, keeps its label, and a surname of a full
     name tagged as an organisation, product or title is a person again."""
+    from .canonical import load_nicknames, norm  # canonical imports this module
+
     words = [t.lower_ for t in doc if t.is_alpha]
     sport = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
     surnames = _surnames(mentions)
@@ -387,6 +389,12 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
         if (sport and i not in taken and t.tag_ == "NNPS" and _untagged_proper(t) and doc[i - 1].lower_ == "the"
                 and t.lower_ not in SPORT_WORDS and t.lower_ != "games"):
             added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'the Scarlets', 'the Ospreys': a team
+            taken.add(i)
+            continue
+        if sport and i not in taken and not t.ent_type_ and t.text[:1].isupper() and norm(t.text) in load_nicknames() \
+                and not _untagged_proper(doc[i - 1]) and not (i + 1 < len(doc) and _untagged_proper(doc[i + 1])):
+            # 'Wolves have won the race' (tagged a common noun): a club's nickname is the club
+            added.append(span_mention(doc[i : i + 1], "ORG", starts))
             taken.add(i)
             continue
         if i in taken or not _untagged_proper(t):
