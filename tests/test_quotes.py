@@ -661,3 +661,12 @@ def test_a_clubs_nickname_in_a_sports_report_is_the_club_that_speaks():
                    "his services. The striker scored a goal in the match and the coach praised the squad for the "
                    "victory in the league cup.")
     assert _by_text(rows, "former England coach")["speaker_name"] == "Wolves"
+
+
+def test_a_sentence_with_its_own_statement_after_a_quote_does_not_attribute_it():
+    """'"..." The government has announced plans to ...' is another statement; '"..." Jones asked the crowd' is
+    the quote's attribution."""
+    rows = _quotes("Party leader Tom Hart argued a change was needed. \"Labour are creating two nations,\" he said. "
+                   "\"In the real world, people are working harder just to stand still.\" The government has announced "
+                   "plans to cut 100,000 civil servants as part of its efficiency drive.")
+    assert _by_text(rows, "working harder")["speaker_name"] == "Tom Hart"

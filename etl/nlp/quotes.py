@@ -1042,9 +1042,20 @@ def _attributes_back(ix: _DocIndex, b_tok: int, close: int, cue_i: int) -> bool:
         s_cue == s_end + 1
         and not any(ch.isalnum() for ch in ix.text[close : sent.start_char])
         and cue_i - sent.start < 6
-        and not any(c.dep_ in ("ccomp", "xcomp") for c in cue.children)
+        and not any(c.dep_ in ("ccomp", "xcomp") or c.dep_ == "dobj" and not _addressee(ix, c) for c in cue.children)
         and not any(ix.quote_tok[t.i] or t.text in ALL_MARKS for t in sent)  # not a quote's own sentence
     )
+
+
+def _addressee(ix: _DocIndex, t: Token) -> bool:
+    """Whom a trailing attribution tells ('Roe asked the crowd', 'told the BBC'), not what another
+    statement is about ('"..." The government has announced plans to cut ...')."""
+    m = ix.ment_by_tok.get(t.i)
+    return t.tag_ == "PRP" or m is not None and ix.label_of(m) in ("PERSON", "ORG") or _role_gender(t) != "" \
+        or _noun_lemma(t) in _AUDIENCE_NOUNS
+
+
+_AUDIENCE_NOUNS = frozenset("crowd audience reporter journalist press mp member fan supporter viewer listener".split())
 
 
 def _ends_with_attribution(ix: _DocIndex, sent) -> bool:
