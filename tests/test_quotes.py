@@ -563,6 +563,8 @@ def test_a_lone_surname_at_a_cue_is_the_person_named_before(text: str, part: str
      "\"This is a budget for working people,\" the prime minister said.", "budget for working people", "Tom Hart"),
     ("Anna Reid toured the flooded town on Monday. Deputy Mayor Sam Cole showed her the damage and asked for help.\n\n"
      "\"We will rebuild every home,\" the mayor said.", "rebuild every home", "Anna Reid"),
+    ("Tom Hart met party members on Monday. Deputy Prime Minister Sam Cole told reporters the party was united.\n\n"
+     "\"Nothing will get in the way of a third term,\" the prime minister said.", "third term", "Tom Hart"),
 ])
 def test_a_role_goes_to_the_person_the_article_gave_that_office(text: str, part: str, speaker: str):
     """'the prime minister' is not the person the article made Chancellor, nor 'the mayor' the deputy mayor."""

@@ -536,12 +536,14 @@ def _office(t: Token) -> str | None:
     """The office a role noun names ('Deputy Mayor' is another office than 'mayor'), or None."""
     w = _TITLE_ROLES.get(t.lower_.rstrip("."), _noun_lemma(t))
     w = _OFFICE_ALIASES.get(w, w)
-    prev = t.doc[t.i - 1].lower_ if t.i > 0 else ""
-    if prev in ("prime", "first") and w == "minister":
-        w = f"{prev} {w}"
+    k = t.i - 1
+    if k >= 0 and t.doc[k].lower_ in ("prime", "first") and w == "minister":
+        w = f"{t.doc[k].lower_} {w}"
+        k -= 1
     if w not in _OFFICES:
         return None
-    return f"{prev} {w}" if prev in _OTHER_ROLE else w
+    prev = t.doc[k].lower_ if k >= 0 else ""
+    return f"{prev} {w}" if prev in _OTHER_ROLE else w  # 'Deputy Prime Minister John Prescott' is no prime minister
 
 
 def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
@@ -668,8 +670,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
         holder = ix.ment_by_tok.get(t.head.i)
-        if i > 0 and doc[i - 1].lower_ in _OTHER_ROLE and doc[i - 1].lower_ not in own_modifiers:
-            continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor'
+        if any(w.lower_ in _OTHER_ROLE and w.lower_ not in own_modifiers for w in doc[max(i - 2, 0) : i]):
+            continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor', 'Deputy Prime Minister John Prescott' not 'the prime minister'
         if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
