@@ -672,3 +672,10 @@ def test_a_sentence_with_its_own_statement_after_a_quote_does_not_attribute_it()
                    "\"In the real world, people are working harder just to stand still.\" The government has announced "
                    "plans to cut 100,000 civil servants as part of its efficiency drive.")
     assert _by_text(rows, "working harder")["speaker_name"] == "Tom Hart"
+
+
+def test_the_paper_is_the_newspaper_not_the_firm_it_writes_about():
+    rows = _quotes("Fiat is considering a stock market listing for Ferrari, the Financial Times reported. Fiat declined "
+                   "to comment on the report. Fiat shares rose 2% on Monday. The paper said the listing could value "
+                   "the sports car maker at 3bn euros.")
+    assert _by_text(rows, "value the sports car maker")["speaker_name"] == "Financial Times"

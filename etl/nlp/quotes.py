@@ -632,8 +632,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
                 continue  # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron'
         if want != "PERSON":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
-            if noun is not None and noun in m.key.lower().split():
-                bonus += 2.0
+            if noun is not None and (noun in m.key.lower().split() or _PRESS_NOUN.get(noun, frozenset()) & set(m.key.lower().split())):
+                bonus += 2.0  # 'the committee' -> the Home Affairs Committee, 'the newspaper' -> the Sunday Telegraph
         subj = head.dep_ in ("nsubj", "nsubjpass") or (
             head.dep_ in ("appos", "compound", "conj") and head.head.dep_ in ("nsubj", "nsubjpass")
         )
@@ -655,6 +655,11 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
             best, best_score = m, score
     return best
 
+
+# Words that name a newspaper: 'the newspaper' or 'the paper' is the Sunday Telegraph, not the firm it writes about.
+_PRESS_WORDS = frozenset("""times telegraph guardian post herald journal mail express independent observer standard
+    mirror sun tribune gazette chronicle record scotsman economist""".split())
+_PRESS_NOUN = {"newspaper": _PRESS_WORDS, "paper": _PRESS_WORDS}
 
 # Words that make a role another role: a deputy mayor is not the mayor.
 _OTHER_ROLE = frozenset("deputy vice assistant former ex acting shadow junior associate".split())
