@@ -679,3 +679,13 @@ def test_the_paper_is_the_newspaper_not_the_firm_it_writes_about():
                    "to comment on the report. Fiat shares rose 2% on Monday. The paper said the listing could value "
                    "the sports car maker at 3bn euros.")
     assert _by_text(rows, "value the sports car maker")["speaker_name"] == "Financial Times"
+
+
+def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
+    rows = _quotes("REM have cancelled a concert after bassist Mike Mills was taken ill. Mills could \"hardly stand up, "
+                   "let alone play\", said an REM spokesman, who added he is "
+                   "now \"resting\" in hospital. The band's spokesman said that they would review their remaining dates "
+                   "on a \"day-to-day basis\", based on doctors' advice to Mills. \"Obviously we all want Mike to get "
+                   "better, and clearly we all want to play the shows,\" he said.")
+    r = _by_text(rows, "want Mike to get better")
+    assert (r["speaker_text"], r["speaker_name"]) == ("an REM spokesman", None)  # a noun phrase, not 'who added ...'

@@ -680,7 +680,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
-        sub = [x for x in t.subtree if abs(x.i - t.i) <= 6]
+        clausal = {x.i for c in t.children if c.dep_ in ("relcl", "acl") for x in c.subtree}
+        sub = [x for x in t.subtree if abs(x.i - t.i) <= 6 and x.i not in clausal]  # a noun phrase, not 'who added ...'
         for x in sub:
             m = ix.ment_by_tok.get(x.i)
             if m is not None and ix.label_of(m) == "PERSON" and x.dep_ in ("appos", "compound", "conj") or (
@@ -1456,9 +1457,11 @@ def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, las
     if key not in ("role", "it", "they") or last_attr is None or key not in last_attr.extra:
         return False
     prev = last_attr.extra[key]
-    # a name inside the last quote's own words ('... based on doctors' advice to Mills') was not named since
+    # a name inside the last quote's words or its attribution's sentence ('The band's spokesman said they
+    # would review the dates, based on doctors' advice to Mills. "...," he said') was not named since
     named_since = resolved is not None and resolved.tok_start >= prev \
-        and not last_attr.start <= resolved.start_char < last_attr.end
+        and not last_attr.start <= resolved.start_char < last_attr.end \
+        and ix.sent_of(resolved.tok_start) > ix.sent_of(prev)
     if not 0 <= ix.sent_of(subj.i) - ix.sent_of(prev) <= 2 or named_since:
         return False
     g = _role_gender(ix.doc[prev]) if key == "role" else None
