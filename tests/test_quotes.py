@@ -689,3 +689,9 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
                    "better, and clearly we all want to play the shows,\" he said.")
     r = _by_text(rows, "want Mike to get better")
     assert (r["speaker_text"], r["speaker_name"]) == ("an REM spokesman", None)  # a noun phrase, not 'who added ...'
+
+
+def test_the_headline_names_nobody_for_a_role_in_the_body():
+    rows = _quotes("Wales coach elated with win\n\nTom Hart paid tribute to his side after they came from 15-6 down to "
+                   "beat France.\n\n\"After going two tries down we had to show character,\" said the national team coach.")
+    assert _by_text(rows, "show character")["speaker_name"] == "Tom Hart"

@@ -254,6 +254,8 @@ class _DocIndex:
         self.ment_starts = [m.tok_start for m in mentions]  # mentions are in document order
         self.gender_by_last: dict[str, str] | None = None
         self.offices_by_last: dict[str, set[str]] | None = None
+        first_line = doc.text.find("\n")  # a short first line over a line break is the headline
+        self.headline_end = first_line if 0 < first_line <= 120 else 0
 
     def tok_at(self, char: int) -> int:
         return max(bisect_right(self.tok_starts, char) - 1, 0)
@@ -674,6 +676,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         t = doc[i]
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
+        if t.idx < ix.headline_end:
+            break  # the headline's 'Wales coach elated with win' names nobody; the body does
         holder = ix.ment_by_tok.get(t.head.i)
         if any(w.lower_ in _OTHER_ROLE and w.lower_ not in own_modifiers for w in doc[max(i - 2, 0) : i]):
             continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor', 'Deputy Prime Minister John Prescott' not 'the prime minister'
