@@ -663,3 +663,11 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
 ])
 def test_who_a_description_or_a_neighbouring_sentence_makes_the_speaker(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
+
+
+def test_a_clause_before_a_subordinate_attribution_is_narrative_not_what_it_reports():
+    rows = _quotes("The case began in December 2004 when Apple asked a local court to force the sites to reveal their "
+                   "sources. Shares in Cairn Energy rose 3.8% on Tuesday after the firm announced a fresh gas find.")
+    assert not [r for r in rows if "The case began" in r["text"] or "Shares in Cairn" in r["text"]], rows
+    rows = _quotes("It was an icy start to the long-awaited meeting, CNN reported.")
+    assert _by_text(rows, "icy start")["speaker_name"] == "CNN"

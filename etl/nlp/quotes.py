@@ -1572,6 +1572,14 @@ def _document_finding(t: Token) -> str | None:
     return "find" if subj is not None and _noun_lemma(subj) in DOCUMENT_NOUNS else None
 
 
+def _subordinate(v: Token) -> bool:
+    """v heads a clause opened by a conjunction right before its subject ('... after the firm announced',
+    '... when Apple asked'): what comes before it is narrative, not what v reports."""
+    subj = next((c for c in v.children if c.dep_ == "nsubj"), None)
+    return subj is not None and any((c.dep_ == "mark" or c.dep_ == "advmod" and c.lower_ in ("when", "whenever"))
+                                    and c.i == subj.left_edge.i - 1 for c in v.children)
+
+
 def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     doc, text = ix.doc, ix.text
     used = {q.cue_i for q in direct if q.cue_i is not None}
@@ -1619,8 +1627,8 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                     content = (content[0], max(end, content[1]))
             elif t.dep_ in ("parataxis", "ccomp", "advcl") and t.i > t.head.i and any(
                 c.dep_ in ("nsubj",) for c in t.children
-            ):
-                # "It was an icy start ..., CNN reported."
+            ) and not _subordinate(t):
+                # "It was an icy start ..., CNN reported." (not "The case began in 2004 when Apple asked ...")
                 h = t.head
                 l = h.left_edge.i
                 content = (l, t.left_edge.i)
