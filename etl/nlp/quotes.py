@@ -504,22 +504,26 @@ def _mention_gender(m: Mention) -> str | None:
     return None
 
 
+def _last_word(m: Mention) -> str:
+    """The last word of a mention's key: a person's surname, what the per-doc caches of gender and office key on."""
+    words = m.key.split()
+    return words[-1] if words else ""
+
+
 def _gender_of_cluster(ix: _DocIndex, m: Mention) -> str | None:
     """Gender of m by its own title or given name, else that of the first decisive mention of its surname in
     the doc (cached per doc), a sure one before one only the census table knows ('m?'/'f?')."""
     if ix.gender_by_last is None:
         g: dict[str, str] = {}
         for other in ix.mentions:
-            last = other.key.split()[-1:]
-            k = last[0] if last else ""
+            k = _last_word(other)
             if k not in g or g[k].endswith("?"):
                 v = _mention_gender(other)
                 if v is not None and (k not in g or not v.endswith("?")):
                     g[k] = v
         ix.gender_by_last = g
     own = _mention_gender(m)
-    last = m.key.split()[-1:]
-    by_last = ix.gender_by_last.get(last[0] if last else "")
+    by_last = ix.gender_by_last.get(_last_word(m))
     if own is None or by_last is not None and by_last[0] == own[0]:
         return by_last  # 'Damian Hockney' is surely a man when the article calls him 'Mr Hockney'
     return own  # 'Janie Hendrix' is a woman though the article names her father first
@@ -565,9 +569,9 @@ def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
                 nouns.append(head.head)
             for t in nouns:
                 if (w := _office(t)) is not None:
-                    offices[o.key.split()[-1]].add(w)
+                    offices[_last_word(o)].add(w)
         ix.offices_by_last = offices
-    return ix.offices_by_last.get(m.key.split()[-1], set()) if m.key else set()
+    return ix.offices_by_last.get(_last_word(m), set())
 
 
 # What a description may stand for: 'the firm' is a company, never a country or a nationality; 'the
@@ -1265,8 +1269,8 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             cands.append((depth is None, depth or 0, dist, i))
         cue_tok = doc[min(cands)[-1]] if cands else None
         # 'Saumil Nanavati said, "This radio player is ..."': a whole sentence quoted after its verb
-        after_verb = before.endswith(",") and text[cs : cs + 1].isupper() \
-            and before[:-1].split()[-1:] != [] and before[:-1].split()[-1].lower() in SPEECH_FORMS
+        verb = before[:-1].split()[-1:]
+        after_verb = before.endswith(",") and text[cs : cs + 1].isupper() and bool(verb) and verb[0].lower() in SPEECH_FORMS
         kind = "direct" if (direct_start or split_cont or after_verb) else "mixed"
         if kind == "mixed":
             words = _WORD.findall(text, cs, ce)
@@ -1310,10 +1314,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
                 if st is not None and (kind := _antecedent_kind(ix, subj, sm)) is not None:
                     q.extra[kind] = subj.i
-                q.speaker_text = st
-                if sm is not None:
-                    q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
-                    ix.speakers.append((q.start, sm))
+                _set_speaker(ix, q, st, sm)
             elif q.kind != "indirect" and _subjectless(ix.doc[q.cue_i]):
                 source = last_attr  # 'Ms Jowell insisted: "..." And continued: "..."'
         elif "label" in q.extra:
@@ -1326,10 +1327,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             if last_attr is not None and last_attr.start > last_marked.start:
                 source = last_attr  # 'Roe said that ... "B."': the latest attribution names the speaker
         elif q.kind == "direct" and (intro := _introducing_subject(ix, q)) is not None:
-            q.speaker_text, sm = _speaker(ix, intro)  # 'Greene believes he lost the race. "In my semi-final ..."'
-            if sm is not None:
-                q.speaker_start, q.speaker_end = sm.start_char, sm.end_char
-                ix.speakers.append((q.start, sm))
+            _set_speaker(ix, q, *_speaker(ix, intro))  # 'Greene believes he lost the race. "In my semi-final ..."'
         elif q.kind == "direct":
             source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
         if source is not None and source.speaker_text and _continues(text, source, q):
@@ -1346,6 +1344,14 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             quotes.append(q)
     quotes.sort(key=lambda q: q.start)
     return quotes
+
+
+def _set_speaker(ix: _DocIndex, q: Quote, text: str | None, m: Mention | None) -> None:
+    """q's speaker as written and, when resolved, its mention, which becomes an earlier speaker for later quotes."""
+    q.speaker_text = text
+    if m is not None:
+        q.speaker_start, q.speaker_end = m.start_char, m.end_char
+        ix.speakers.append((q.start, m))
 
 
 def _qwords(text: str) -> set[str]:
