@@ -545,20 +545,6 @@ def test_who_a_pronoun_means(text: str, part: str, speaker: str):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
 
 
-@pytest.mark.parametrize("text, part, speaker", [
-    # the holder of a post in a body the article names nobody for is not the person named last
-    ("Party leader Tom Hart said the new role would replace the old police boards. Responding to the plans, the "
-     "chairman of the Police Federation said it was essential that independence was kept.", "essential", None),
-    # a name in apposition after the body holds the post
-    ("Tom Hart signed the contract on Friday. The head of the state-owned Naftohaz company, Anna Reid, said she was "
-     "\"fully happy\" with the deal.", "fully happy", "Anna Reid"),
-    ("Tom Hart backed the research. Head of developmental genetics at the National Institute of Medical Research, "
-     "Professor Anna Reid, said she had seen the confused situation in the US.", "confused situation", "Anna Reid"),
-])
-def test_a_role_of_a_body_is_its_holder_or_nobody(text: str, part: str, speaker: str | None):
-    assert _by_text(_quotes(text), part)["speaker_name"] == speaker
-
-
 def test_the_government_is_a_countrys_not_a_citys():
     rows = _quotes("The minimum wage will rise to £5.05 in October. Ministers promoted the news in Edinburgh, Cardiff "
                    "and Belfast. The government said it would look at tougher action against employers who refuse to pay.")
@@ -566,17 +552,6 @@ def test_the_government_is_a_countrys_not_a_citys():
     rows = _quotes("France has long argued for tighter borders. Police in Paris arrested three men on Monday. "
                    "The government said it would pay for more officers.")
     assert _by_text(rows, "more officers")["speaker_name"] == "France"
-
-
-@pytest.mark.parametrize("text, part, speaker", [
-    ("Wasps beat London Irish on Sunday. Director of rugby Warren Gatland revealed that harsh words at half-time inspired "
-     "his side.", "harsh words", "Warren Gatland"),
-    # a person noun before the name describes that person, not the speaker
-    ("Anna Reid was released on Monday. A lawyer for campaigner Tom Hart said the arrest had been unlawful.",
-     "arrest had been unlawful", None),
-])
-def test_a_name_parsed_as_the_complement_of_a_post_holds_it(text: str, part: str, speaker: str | None):
-    assert _by_text(_quotes(text), part)["speaker_name"] == speaker
 
 
 def test_a_quote_after_another_speakers_sentence_is_not_its_continuation():
@@ -613,34 +588,58 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
 
 @pytest.mark.parametrize("text, part, speaker", [
     # the surname after the verb, parsed as an adverb and untagged by the model
-    pytest.param("\"But for goalkeeper Dean Kiely, who made three saves, we could have scored five,\" the manager said.\n\n"
-     "\"To take the lead and then to get penned back, it feels a little bit like a defeat,\" admitted Kiely.",
-     "penned back", "Dean Kiely", id="surname-1"),
+    pytest.param("\"But for goalkeeper Dean Kiely, who made three saves, we could have scored five,\" the manager "
+                 "said.\n\n\"To take the lead and then to get penned back, it feels a little bit like a defeat,\" "
+                 "admitted Kiely.", "penned back", "Dean Kiely", id="surname-1"),
     # the surname as the verb's subject, untagged by the model
-    pytest.param("Anti-doping chief Dick Pound spoke on Monday about the case. Pound continued: \"If she has taken drugs it is "
-     "going to be a big disappointment for a lot of people.\"", "big disappointment", "Dick Pound", id="surname-2"),
-    pytest.param("Tom Hart spoke to the party conference on Monday. Chancellor Anna Reid promised lower taxes for families.\n\n"
-     "\"This is a budget for working people,\" the prime minister said.", "budget for working people", "Tom Hart", id="office-1"),
-    pytest.param("Anna Reid toured the flooded town on Monday. Deputy Mayor Sam Cole showed her the damage and asked for help.\n\n"
-     "\"We will rebuild every home,\" the mayor said.", "rebuild every home", "Anna Reid", id="office-2"),
-    pytest.param("Tom Hart met party members on Monday. Deputy Prime Minister Sam Cole told reporters the party was united.\n\n"
-     "\"Nothing will get in the way of a third term,\" the prime minister said.", "third term", "Tom Hart", id="office-3"),
+    pytest.param("Anti-doping chief Dick Pound spoke on Monday about the case. Pound continued: \"If she has taken "
+                 "drugs it is going to be a big disappointment for a lot of people.\"", "big disappointment",
+                 "Dick Pound", id="surname-2"),
+    # 'the prime minister' is not the person the article made Chancellor, nor 'the mayor' the deputy mayor
+    pytest.param("Tom Hart spoke to the party conference on Monday. Chancellor Anna Reid promised lower taxes for "
+                 "families.\n\n\"This is a budget for working people,\" the prime minister said.",
+                 "budget for working people", "Tom Hart", id="office-1"),
+    pytest.param("Anna Reid toured the flooded town on Monday. Deputy Mayor Sam Cole showed her the damage and asked "
+                 "for help.\n\n\"We will rebuild every home,\" the mayor said.", "rebuild every home", "Anna Reid",
+                 id="office-2"),
+    pytest.param("Tom Hart met party members on Monday. Deputy Prime Minister Sam Cole told reporters the party was "
+                 "united.\n\n\"Nothing will get in the way of a third term,\" the prime minister said.", "third term",
+                 "Tom Hart", id="office-3"),
+    # the holder of a post in a body the article names nobody for is not the person named last
+    pytest.param("Party leader Tom Hart said the new role would replace the old police boards. Responding to the "
+                 "plans, the chairman of the Police Federation said it was essential that independence was kept.",
+                 "essential", None, id="body-1"),
+    # a name in apposition after the body holds the post
+    pytest.param("Tom Hart signed the contract on Friday. The head of the state-owned Naftohaz company, Anna Reid, "
+                 "said she was \"fully happy\" with the deal.", "fully happy", "Anna Reid", id="body-2"),
+    pytest.param("Tom Hart backed the research. Head of developmental genetics at the National Institute of Medical "
+                 "Research, Professor Anna Reid, said she had seen the confused situation in the US.",
+                 "confused situation", "Anna Reid", id="body-3"),
+    # a name the parser took as the complement of a post holds it ...
+    pytest.param("Wasps beat London Irish on Sunday. Director of rugby Warren Gatland revealed that harsh words at "
+                 "half-time inspired his side.", "harsh words", "Warren Gatland", id="post-complement-1"),
+    # ... but a person noun before the name describes that person, not the speaker
+    pytest.param("Anna Reid was released on Monday. A lawyer for campaigner Tom Hart said the arrest had been "
+                 "unlawful.", "arrest had been unlawful", None, id="post-complement-2"),
+    # a participle after a passive main verb shares its subject
     pytest.param("Coach Tom Hart has been fined £2,000 and banned for six weeks for calling a referee \"a disgrace\".",
-     "a disgrace", "Tom Hart", id="passive-1"),
-    pytest.param("Club chairman Anna Reid was quoted in a local newspaper as saying the club would not sell its best player.",
-     "would not sell its best player", "Anna Reid", id="passive-2"),
+                 "a disgrace", "Tom Hart", id="passive-1"),
+    pytest.param("Club chairman Anna Reid was quoted in a local newspaper as saying the club would not sell its best "
+                 "player.", "would not sell its best player", "Anna Reid", id="passive-2"),
     # a passive with its agent named keeps the agent: the one who sued made the claim
     pytest.param("Singer Tom Hart is being sued by his former manager Anna Reid, claiming he broke their contract.",
-     "he broke their contract", "Anna Reid", id="passive-3"),
+                 "he broke their contract", "Anna Reid", id="passive-3"),
     # the sentence before names who speaks: a verb of saying or of a mind ...
     pytest.param("Voters were divided over Tom Hart. Anna Reid thought the former solicitor deserved a chance.\n\n"
-     "\"He could join the rest of the crooks in Parliament.\"", "rest of the crooks", "Anna Reid", id="introduced-1"),
+                 "\"He could join the rest of the crooks in Parliament.\"", "rest of the crooks", "Anna Reid",
+                 id="introduced-1"),
     # ... or the quote speaks in the first person of its own
-    pytest.param("Editor Anna Reid has a rather partisan viewpoint on the new computer.\n\n\"It's just a Mac, but we should be "
-     "very excited about it.\"", "just a Mac", "Anna Reid", id="introduced-2"),
+    pytest.param("Editor Anna Reid has a rather partisan viewpoint on the new computer.\n\n\"It's just a Mac, but we "
+                 "should be very excited about it.\"", "just a Mac", "Anna Reid", id="introduced-2"),
     # a quote that speaks of the sentence's subject in the third person is about them, not by them
-    pytest.param("Tom Hart became one of the great icons in America in the 1990s.\n\n\"In 1991, ten years after his death, he "
-     "sold more records than at any time during his life.\"", "sold more records", None, id="introduced-3"),
+    pytest.param("Tom Hart became one of the great icons in America in the 1990s.\n\n\"In 1991, ten years after his "
+                 "death, he sold more records than at any time during his life.\"", "sold more records", None,
+                 id="introduced-3"),
     # a club's nickname in a sports report (tagged a common noun) is the club: 'the club' that confirms is Wolves
     pytest.param("Wolves appoint Hoddle as manager\n\nGlenn Hoddle will be unveiled as the new Wolves manager on "
                  "Tuesday. The club have confirmed that the former England coach will be unveiled at Molineux. Hoddle "
