@@ -388,3 +388,14 @@ def test_an_untagged_institution_with_its_complement_is_an_organisation():
     assert "Africa" not in labels, labels  # a place inside the name is part of it
     # a bare institution word keeps its complement out ('entered Parliament for Sheffield Brightside')
     assert "Sheffield" in _labels("He entered Parliament for Sheffield Brightside in 1992.")
+
+
+def test_the_short_form_of_a_firm_named_with_a_suffix_is_the_firm():
+    """'Multiplex Group' then 'Multiplex' (tagged PERSON), 'Southwest Airlines' then 'Southwest' (LOC); the
+    short form of 'Japan Airlines' is still the country."""
+    labels = _labels("Shares in Australian builder Multiplex Group closed 16% down at A$4.67. The decline came despite "
+                     "Multiplex reporting an 11% rise in profit. Southwest Airlines and Japan Airlines blamed fuel "
+                     "prices. Two of the largest carriers in the US - American and Southwest - raised fares, "
+                     "while Japan cut taxes.")
+    assert labels.get("Multiplex") == {"ORG"} and labels.get("Southwest") == {"ORG"}, labels
+    assert labels.get("Japan") == {"GPE"}, labels

@@ -207,7 +207,55 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _context_labels(doc, out, starts)
     if len(out) > n:  # names found by their description are tagged where the model missed them too
         out = _propagate(doc, out, starts)
-    return _link_acronyms(doc, out, starts)
+    return _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts)
+
+
+# Last words of a firm's full name that its short form drops: 'Cairn Energy' is 'Cairn', 'Baikal Finance
+# Group' is 'Baikal'.
+FIRM_SUFFIXES = frozenset(
+    """group airlines airways productions labs laboratories inc corp corporation ltd plc holdings capital finance
+    entertainment records studios pictures communications telecom networks systems technologies software
+    motors pharmaceuticals energy electronics industries""".split()
+)
+
+
+def _firm_short_forms(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """An organisation named with a firm's suffix ('Jet Airways', 'Multiplex Group') is its short form in the
+    rest of the article ('Jet' tagged PERSON, 'Southwest' LOC, 'GW' untagged). Not when the short form is a
+    place, a nationality or a known name of something else ('Japan Airlines', 'Thai Airways'), or a
+    person's surname."""
+    from .canonical import load_alias_table, norm  # canonical imports this module
+
+    other = {m.text for m in mentions if m.label in ("NORP", "GPE")} | _surnames(mentions)
+    forms: set[tuple[str, ...]] = set()
+    for m in mentions:
+        e = m.tok_end
+        while e - m.tok_start > 1 and doc[e - 1].lower_ in FIRM_SUFFIXES:
+            e -= 1
+        short = doc[m.tok_start : e]
+        if m.label != "ORG" or e == m.tok_end or short.text in places() or short.text in other \
+                or not all(t.text[:1].isupper() and t.tag_ in ("NNP", "NNPS") for t in short) \
+                or load_alias_table().get(norm(short.text), ("", "ORG"))[1] != "ORG":
+            continue
+        forms.add(tuple(t.text for t in short))
+    if not forms:
+        return mentions
+    for m in mentions:
+        if tuple(t.text for t in doc[m.tok_start : m.tok_end]) in forms:
+            m.label = "ORG"
+    taken = taken_tokens(mentions)
+    proper = ("NNP", "NNPS")
+    added = []
+    for i in range(len(doc)):
+        for toks in forms:
+            j = i + len(toks)
+            if j > len(doc) or tuple(x.text for x in doc[i:j]) != toks or not taken.isdisjoint(range(i, j)) \
+                    or any(x.ent_type_ or x.tag_ not in proper for x in doc[i:j]) \
+                    or i > 0 and doc[i - 1].tag_ in proper or j < len(doc) and doc[j].tag_ in proper:
+                continue
+            added.append(span_mention(doc[i:j], "ORG", starts))
+            taken.update(range(i, j))
+    return with_added(mentions, added)
 
 
 # Words that mark a sports report. Measured on the 1,670 BBC corpus articles: at 1 per 100 words or more,
