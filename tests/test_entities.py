@@ -399,3 +399,16 @@ def test_the_short_form_of_a_firm_named_with_a_suffix_is_the_firm():
                      "while Japan cut taxes.")
     assert labels.get("Multiplex") == {"ORG"} and labels.get("Southwest") == {"ORG"}, labels
     assert labels.get("Japan") == {"GPE"}, labels
+
+
+def test_in_a_sports_report_a_known_club_is_a_club_and_a_venue_stays_a_place():
+    """The model tags clubs it does not know as people or places ('Everton', 'Lazio'); the club list
+    (clubs.csv) names them, except where a game or race is held."""
+    labels = _labels(
+        "Cup holders Man Utd visit Everton\n\nHolders Manchester United face a trip to Everton in the FA Cup fourth "
+        "round. Ferguson sold Stam to Lazio for £16.5m. Robinson has been out since the fifth round tie against "
+        "Anderlecht, and the squad trains in Barcelona. She ends her season with a race in either Boston or "
+        "Stuttgart, after the league match with Brentford.")
+    for club in ("Everton", "Lazio", "Anderlecht", "Brentford"):
+        assert labels.get(club) == {"ORG"}, (club, labels)
+    assert labels.get("Barcelona") == {"GPE"} and labels.get("Stuttgart") == {"GPE"}, labels

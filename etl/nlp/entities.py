@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span
 from .names import GIVEN_NAMES, PERSON_ROLE_NOUNS
 
 PLACES_CSV = Path(__file__).with_name("places.csv")
+CLUBS_CSV = Path(__file__).with_name("clubs.csv")
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
 KEEP_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
@@ -439,7 +440,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'the Scarlets', 'the Ospreys': a team
             taken.add(i)
             continue
-        if sport and i not in taken and not t.ent_type_ and t.text[:1].isupper() and norm(t.text) in load_nicknames() \
+        if sport and i not in taken and not t.ent_type_ and t.text[:1].isupper() \
+                and (norm(t.text) in load_nicknames() or t.text in club_names() and not _at_venue(doc, i)) \
                 and not _untagged_proper(doc[i - 1]) and not (i + 1 < len(doc) and _untagged_proper(doc[i + 1])):
             # 'Wolves have won the race' (tagged a common noun): a club's nickname is the club
             added.append(span_mention(doc[i : i + 1], "ORG", starts))
@@ -498,8 +500,29 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "ORG"
         elif m.key in person_surnames and " " not in m.text and m.label in SURNAME_MISLABELS:
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
+        elif sport and m.key in club_names() and m.key not in person_surnames and not _at_venue(doc, m.tok_start):
+            m.label = "ORG"  # 'Everton' tagged PERSON, 'Anderlecht' GPE: a club, unless the game is played there
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+@lru_cache(maxsize=1)
+def club_names() -> frozenset[str]:
+    """Names of football and rugby clubs (clubs.csv, editable): in a sports report they name the club."""
+    with open(CLUBS_CSV, newline="", encoding="utf-8") as fh:
+        return frozenset(r["name"] for r in csv.DictReader(fh))
+
+
+def _at_venue(doc: Doc, i: int) -> bool:
+    """The name at token i is where something happens ('the final in Barcelona', 'a race in Boston or
+    Stuttgart')."""
+    t = doc[i]
+    while t.dep_ == "conj" and t.head.i < t.i:
+        t = t.head  # a list takes its first item's role
+    return i > 0 and doc[i - 1].lower_ in VENUE_PREPS or t.dep_ == "pobj" and t.head.lower_ in VENUE_PREPS
+
+
+VENUE_PREPS = frozenset({"in", "at"})
 
 
 # Endings of nationalities, religions and other groups ('Argentine' and 'Tory' aside): 'Kenyan', 'Maltese',
