@@ -659,6 +659,13 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
     pytest.param("Wales coach elated with win\n\nTom Hart paid tribute to his side after they came from 15-6 down to "
                  "beat France.\n\n\"After going two tries down we had to show character,\" said the national team "
                  "coach.", "show character", "Tom Hart", id="headline"),
+    # a body described by a word its name says is one that has it, or nobody ('the committee' is no agency)
+    pytest.param("The Child Support Agency has failed thousands of parents, MPs on the work and pensions panel found. "
+                 "The committee said the National Audit Office should investigate why the system went wrong.",
+                 "National Audit Office should", None, id="committee-unnamed"),
+    # the name in apposition to a description of a body speaks ('US phone company Qwest')
+    pytest.param("US phone company Qwest has said it will table a new offer for MCI after losing out to Verizon.",
+                 "table a new offer", "Qwest", id="firm-appositive"),
 ])
 def test_who_a_description_or_a_neighbouring_sentence_makes_the_speaker(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
@@ -670,3 +677,8 @@ def test_a_clause_before_a_subordinate_attribution_is_narrative_not_what_it_repo
     assert not [r for r in rows if "The case began" in r["text"] or "Shares in Cairn" in r["text"]], rows
     rows = _quotes("It was an icy start to the long-awaited meeting, CNN reported.")
     assert _by_text(rows, "icy start")["speaker_name"] == "CNN"
+    # the clause a verb reports is no attribution of the words before it ('said it would be adding ...')
+    rows = _quotes("In response to demand, T-Mobile also said it would be adding the latest Blackberry to its range. "
+                   "The company also said it is planning to cut prices.")
+    assert not [r for r in rows if r["text"].endswith("said")], rows
+    assert _by_text(rows, "adding the latest")["speaker_name"] == "T-Mobile", rows

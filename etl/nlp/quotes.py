@@ -579,6 +579,9 @@ def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
 _GOV_NOUNS = frozenset("government ministry department administration".split())
 _GOV_NAME_WORDS = frozenset("government ministry department office treasury executive administration".split())
 _NOT_PLACE_NOUNS = ORG_NOUNS - _GOV_NOUNS - {"police", "army", "court"}
+# Bodies whose names say what they are ('the Work and Pensions Committee', 'the European Commission'): 'the
+# committee' is one of them or nobody the article names.
+_NAMED_BY_NOUN = frozenset("committee commission council court institute federation association board tribunal".split())
 
 
 def _is_country(name: str) -> bool:
@@ -591,6 +594,8 @@ def _fits(m: Mention, lab: str, noun: str | None) -> bool:
         return True
     if noun in _GOV_NOUNS:  # a country's government, not a city's or a region's ('The government' is not 'Belfast')
         return lab == "GPE" and _is_country(m.text) or lab == "ORG" and not _GOV_NAME_WORDS.isdisjoint(m.key.lower().split())
+    if noun in _NAMED_BY_NOUN:  # 'the committee' is not the Child Support Agency the committee criticised
+        return noun in m.key.lower().split()
     if noun in _NOT_PLACE_NOUNS:
         return lab == "ORG" or lab == "NORP" and noun in ("party", "group", "union")
     return True
@@ -840,12 +845,15 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         while phrase_end > phrase_start and doc[phrase_end - 1].is_punct:
             phrase_end -= 1
     phrase = doc[phrase_start:phrase_end].text
-    # the appositive first: in 'Another Clinton ally, Secretary Tom Vilsack' the compound is not the speaker
+    # the appositive first: in 'Another Clinton ally, Secretary Tom Vilsack' the compound is not the speaker;
+    # a body's name, when the phrase describes a body ('US phone company Qwest')
+    nl = _noun_lemma(subj)
+    names = ("PERSON", "ORG") if nl in ORG_NOUNS else ("PERSON",)
     for deps in (("appos",), ("compound",)):
         for t in sub:
             if t.dep_ in deps and (deps[0] == "appos" or t.head.i == subj.i):
                 am = ix.ment_by_tok.get(t.i)
-                if am is not None and ix.label_of(am) == "PERSON":
+                if am is not None and ix.label_of(am) in names:
                     return phrase, _last_listed(ix, am)
     of_body, holder = _role_of_body(ix, subj)
     if holder is not None:
@@ -859,7 +867,6 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
     inner = [ix.ment_by_tok[t.i] for t in sub if t.i not in modifiers and t.i in ix.ment_by_tok]
     has_ment = any(ix.label_of(m) == "PERSON" for m in inner)  # 'the Tory leader' is still a person to find
-    nl = _noun_lemma(subj)
     if definite and not has_ment and nl in ORG_NOUNS:
         # 'the Labour party' is the party it names, 'the US government' the country; 'the US firm' neither
         named = [m for m in inner if ix.label_of(m) == "ORG" or nl in _GOV_NOUNS and ix.label_of(m) == "GPE"]
@@ -1633,8 +1640,9 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
                     content = (content[0], max(end, content[1]))
             elif t.dep_ in ("parataxis", "ccomp", "advcl") and t.i > t.head.i and any(
                 c.dep_ in ("nsubj",) for c in t.children
-            ) and not _subordinate(t):
-                # "It was an icy start ..., CNN reported." (not "The case began in 2004 when Apple asked ...")
+            ) and not _subordinate(t) and not (t.dep_ == "ccomp" and INDIRECT_FORMS.get(t.head.lower_) and is_verb(t.head)):
+                # "It was an icy start ..., CNN reported." (not "The case began in 2004 when Apple asked ...",
+                # nor the clause another verb reports: "T-Mobile said it would be adding phones")
                 h = t.head
                 l = h.left_edge.i
                 content = (l, t.left_edge.i)
