@@ -677,6 +677,9 @@ def test_a_clause_before_a_subordinate_attribution_is_narrative_not_what_it_repo
     assert not [r for r in rows if "The case began" in r["text"] or "Shares in Cairn" in r["text"]], rows
     rows = _quotes("It was an icy start to the long-awaited meeting, CNN reported.")
     assert _by_text(rows, "icy start")["speaker_name"] == "CNN"
+    # a speech act's verb with a particle is another verb
+    assert not _quotes("Anti-globalisation campaigners have called off a demonstration planned for the weekend. "
+                       "Wales have called up Jones for the match.")
     # the clause a verb reports is no attribution of the words before it ('said it would be adding ...')
     rows = _quotes("In response to demand, T-Mobile also said it would be adding the latest Blackberry to its range. "
                    "The company also said it is planning to cut prices.")
