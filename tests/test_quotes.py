@@ -290,6 +290,13 @@ def test_speaker_text_is_a_noun_phrase_not_a_clause():
     assert speakers == ["A US airline attendant", "A union leader", "A candidate for the UK Independence Party"]
     # the quoted words inside the subject are not what "says" reports
     assert q.filter(pl.col("text").str.contains("inappropriate images") & pl.col("speaker_text").is_not_null()).height == 0
+    # a long phrase loses its clauses and the modifiers that name nothing, not words inside a name
+    r = _by_text(_quotes("A spokesman for Reporters Without Borders, which tracks press freedom across the globe and "
+                         "campaigns for jailed reporters, said the sentence was wrong."), "sentence was wrong")
+    assert r["speaker_text"] == "A spokesman for Reporters Without Borders", r
+    r = _by_text(_quotes("A spokesman for the Association of Payment and Clearing Services, the body which runs the "
+                         "network of British cash machines, said the risk from viruses was minimal."), "risk from")
+    assert r["speaker_text"] == "A spokesman for the Association of Payment and Clearing Services", r
 
 
 def test_reported_clause_ends_before_a_fragment_another_verb_reports():
@@ -663,6 +670,10 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
     pytest.param("The Child Support Agency has failed thousands of parents, MPs on the work and pensions panel found. "
                  "The committee said the National Audit Office should investigate why the system went wrong.",
                  "National Audit Office should", None, id="committee-unnamed"),
+    # a lead's description that no one before fits is the person the next sentence opens with
+    pytest.param("Minister digs in over doping row\n\nThe Belgian sports minister at the centre of the doping row "
+                 "says he will not apologise for making allegations against her.\n\nClaude Eerdekens claims the "
+                 "champion tested positive for ephedrine.", "will not apologise", "Claude Eerdekens", id="lead-named-next"),
     # the name in apposition to a description of a body speaks ('US phone company Qwest')
     pytest.param("US phone company Qwest has said it will table a new offer for MCI after losing out to Verizon.",
                  "table a new offer", "Qwest", id="firm-appositive"),
