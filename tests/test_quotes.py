@@ -674,6 +674,20 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
     pytest.param("Minister digs in over doping row\n\nThe Belgian sports minister at the centre of the doping row "
                  "says he will not apologise for making allegations against her.\n\nClaude Eerdekens claims the "
                  "champion tested positive for ephedrine.", "will not apologise", "Claude Eerdekens", id="lead-named-next"),
+    # a description is definite by its first word, wherever the parser hangs 'the'
+    pytest.param("Olympic champion Michael Johnson has accused Britain's top sprinters of lacking pride.\n\n\"At "
+                 "the moment, it is bad,\" the world 200m and 400m record holder told Five Live.", "it is bad",
+                 "Michael Johnson", id="definite-left-edge"),
+    # a name the parser glued to a named body holds the post
+    pytest.param("Shadow leader of the Commons Oliver Heald said: \"This will be part of our aim to reduce the size "
+                 "of the State.\"", "reduce the size", "Oliver Heald", id="glued-to-named-body"),
+    # 'he said' goes on with the last attribution's person when every name since was inside quotes
+    pytest.param("Paul O'Connell says he is focused on Sunday's clash. He said: \"They have two world class "
+                 "game-breakers in Josh Lewsey and Jason Robinson, while Charlie Hodgson is ready to click. England "
+                 "are a fine side. Nobody doubts it. We respect them. They beat us last year. We lost badly. We learned a "
+                 "lot. It was hard. It still hurts.\" He insisted Ireland would not be "
+                 "over-confident. \"That's not going to happen in our squad,\" he said.", "not going to happen",
+                 "Paul O'Connell", id="pronoun-after-quoted-names"),
     # the name in apposition to a description of a body speaks ('US phone company Qwest')
     pytest.param("US phone company Qwest has said it will table a new offer for MCI after losing out to Verizon.",
                  "table a new offer", "Qwest", id="firm-appositive"),

@@ -742,7 +742,8 @@ def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
     the Police Federation', 'Head of genetics at the National Institute ...'), whom no title in the article
     named (else the same head noun found them), is not the person named last. A name in apposition after the
     body holds it ('The head of the state-owned Naftohaz company, Yury Boyko, said'), as does a name the
-    parser glued to the complement ('the minister for civil aviation Praful Patel'). Places and works are
+    parser glued to the complement ('the minister for civil aviation Praful Patel', 'Shadow leader of the Commons
+    Oliver Heald'). Places and works are
     no body: 'the MP for Sleaford' is the article's MP."""
     doc = ix.doc
     appos = next((ix.ment_by_tok[x.i] for x in subj.subtree if x.dep_ == "appos" and x.i in ix.ment_by_tok
@@ -755,8 +756,10 @@ def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
         m = ix.ment_by_tok.get(g.i) if g is not None else None
         if m is not None and ix.label_of(m) == "PERSON":
             glued = doc[g.left_edge.i : m.tok_start]
-            if glued and all(t.is_lower for t in glued) and not (glued[-1].tag_ == "NN" and _role_gender(glued[-1]) != ""):
-                # not 'a lawyer for campaigner Jane Roe': a person noun before the name describes that person
+            if glued and all(t.is_lower or t.i in ix.ment_by_tok and ix.label_of(ix.ment_by_tok[t.i]) in ("ORG", "GPE")
+                             for t in glued) and not (glued[-1].tag_ == "NN" and _role_gender(glued[-1]) != ""):
+                # 'Shadow leader of the Commons Oliver Heald'; not 'a lawyer for campaigner Jane Roe': a person
+                # noun before the name describes that person
                 return True, m
             continue
         for x in c.subtree:
@@ -880,7 +883,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     definite = any(
         c.dep_ == "det" and c.lower_ in ("the", "this", "that") or c.dep_ == "poss" and c.tag_ != "PRP$"
         for c in subj.children
-    )
+    ) or subj.left_edge.lower_ == "the" and subj.left_edge.dep_ == "det"  # 'the world 200m record holder'
     # names inside the phrase itself, not in its modifiers ('The MP for Ealing North')
     modifiers = {x.i for c in subj.children if c.dep_ in ("prep", "relcl", "acl") for x in c.subtree}
     inner = [ix.ment_by_tok[t.i] for t in sub if t.i not in modifiers and t.i in ix.ment_by_tok]
@@ -1339,6 +1342,8 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     # 'A spokesman said ... He added', 'The firm said ... It added', 'Analysts said ... They added'
                     st, sm = last_attr.speaker_text, None
                     q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
+                elif sm is None and subj.lower_ in PRONOUNS_PERSON:
+                    sm = _last_speaker(ix, subj, last_attr)
                 if st is not None and (kind := _antecedent_kind(ix, subj, sm)) is not None:
                     q.extra[kind] = subj.i
                 _set_speaker(ix, q, st, sm)
@@ -1503,6 +1508,19 @@ def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, las
         return False
     g = _role_gender(ix.doc[prev]) if key == "role" else None
     return g is None or g == ("m" if low in PRONOUNS_MALE else "f")
+
+
+def _last_speaker(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mention | None:
+    """'He said' that no name in the last sentences fits (the names were in quotes) goes on with the last
+    attribution's person, when its quote ended at most two sentences before and it has the pronoun's gender."""
+    if last_attr is None or not ix.speakers or last_attr.speaker_start is None:
+        return None
+    pos, m = ix.speakers[-1]
+    if m.start_char != last_attr.speaker_start or ix.label_of(m) != "PERSON" \
+            or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= 2:
+        return None
+    g = _gender_of_cluster(ix, m)
+    return m if g is None or g[0] == ("m" if subj.lower_ in PRONOUNS_MALE else "f") else None
 
 
 def _subjectless(v: Token) -> bool:
