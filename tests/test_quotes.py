@@ -688,6 +688,12 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
                  "lot. It was hard. It still hurts.\" He insisted Ireland would not be "
                  "over-confident. \"That's not going to happen in our squad,\" he said.", "not going to happen",
                  "Paul O'Connell", id="pronoun-after-quoted-names"),
+    # 'as X put it' attributes what follows; the one a question was put to answers it
+    pytest.param("It might take a lot of fixing. As Gavin Cox of the buildyourown.org.uk website put it: \"It will "
+                 "be tough to build a PC as compact as the Mac mini.\"", "compact as the Mac", "Gavin Cox", id="as-x-put-it"),
+    pytest.param("Lord Archer was jailed in 2001. Tory co-chairman Liam Fox was asked if he would say yes if Lord "
+                 "Archer applied to rejoin.\n\n\"I'm sure we would look at that sympathetically. I don't believe "
+                 "in vindictiveness.\"", "look at that sympathetically", "Liam Fox", id="asked-answers"),
     # the name in apposition to a description of a body speaks ('US phone company Qwest')
     pytest.param("US phone company Qwest has said it will table a new offer for MCI after losing out to Verizon.",
                  "table a new offer", "Qwest", id="firm-appositive"),

@@ -281,7 +281,9 @@ def _is_cue(t: Token) -> bool:
         return True
     if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
         return True
-    return False
+    # 'As Gavin Cox of the buildyourown website put it: "..."'
+    return t.lower_ == "put" and is_verb(t) and any(c.dep_ == "dobj" and c.lower_ == "it" for c in t.children) \
+        and any(c.dep_ == "mark" and c.lower_ == "as" for c in t.children)
 
 
 def _cue_text(t: Token) -> str:
@@ -1554,13 +1556,14 @@ def _introducing_subject(ix: _DocIndex, q: Quote) -> Token | None:
     if any(ix.quote_tok[t.i] or t.text in ALL_MARKS for t in prev):
         return None
     root = prev.root
-    subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    # ... or the one a question was put to ('Dr Fox was asked if he would say yes. "I'm sure ..."')
+    subj = next((c for c in root.children if c.dep_ == "nsubj" or c.dep_ == "nsubjpass" and root.lower_ == "asked"), None)
     if subj is None:
         return None
     m = ix.ment_by_tok.get(subj.i)
     if not (subj.lower_ in PRONOUNS_PERSON or m is not None and ix.label_of(m) == "PERSON" or _role_gender(subj) not in ("", None)):
         return None
-    if _is_cue(root) or root.lower_ in _MIND_FORMS:
+    if _is_cue(root) or root.lower_ in _MIND_FORMS or subj.dep_ == "nsubjpass":
         return subj  # 'Mr MacKenzie thought the former solicitor deserved a chance. "He could join ..."'
     # otherwise the quote speaks as its speaker ('I', 'we') and not of someone in the third person: the
     # subject of 'Bob became an icon. "In 1991 he sold more records ..."' is what the quote is about
