@@ -386,6 +386,10 @@ def test_an_untagged_institution_with_its_complement_is_an_organisation():
     for name in ("Commission for Racial Equality", "Department for Work and Pensions", "Commission for Africa"):
         assert labels.get(name) == {"ORG"}, labels
     assert "Africa" not in labels, labels  # a place inside the name is part of it
+    # the model stopped inside the complement ('the Office of the' + 'Deputy Prime Minister')
+    labels = _labels("UK house prices dipped slightly in November, the Office of the Deputy Prime Minister (ODPM) "
+                     "has said.")
+    assert labels.get("Office of the Deputy Prime Minister") == {"ORG"} and "Office" not in labels, labels
     # a bare institution word keeps its complement out ('entered Parliament for Sheffield Brightside')
     assert "Sheffield" in _labels("He entered Parliament for Sheffield Brightside in 1992.")
 

@@ -678,6 +678,8 @@ def _institution_end(doc: Doc, s: int, e: int, bare: bool = False) -> int:
 
     if e - s < 2 and not bare or not any(doc[k].lower_ in NAME_HEADS for k in range(s, e)):
         return e  # not a tagged bare 'Parliament' ('entered Parliament for Sheffield Brightside')
+    while e - s > 1 and (doc[e - 1].lower_ == "the" or doc[e - 1].lower_ in COMPLEMENT_PREPS):
+        e -= 1  # the model stopped inside the complement: 'the Office of the' + 'Deputy Prime Minister'
     has_complement = any(doc[k].lower_ in COMPLEMENT_PREPS for k in range(s + 1, e))
     while e + 1 < len(doc) and doc[e].lower_ in COMPLEMENT_PREPS:
         k = e + 1 + (doc[e + 1].lower_ == "the")
