@@ -1517,7 +1517,7 @@ def _last_speaker(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mentio
     attribution's person, when its quote ended at most two sentences before and it has the pronoun's gender."""
     if last_attr is None or not ix.speakers or last_attr.speaker_start is None:
         return None
-    pos, m = ix.speakers[-1]
+    m = ix.speakers[-1][1]
     if m.start_char != last_attr.speaker_start or ix.label_of(m) != "PERSON" \
             or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= 2:
         return None
