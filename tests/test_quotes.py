@@ -134,6 +134,17 @@ def test_mixed_quote_is_one_quote_per_reported_clause():
     assert rows[1][0] == 'the deal was "a very good one for everybody"'  # mostly quoted: the clause, both marks
 
 
+def test_a_clause_the_parser_cut_at_its_quoted_fragment_is_one_mixed_quote():
+    # the parser makes 'he was confident ...' and 'set out ...' two clauses of 'said'; they are one
+    rows = _quotes('He also said he was confident shadow home secretary Mr Davis would "set out the position very '
+                   'clearly" when he stands up to debate the matter next week.')
+    assert [(r["kind"], r["text"]) for r in rows] == [("mixed", "set out the position very clearly")], rows
+    # a comma or a dash between them keeps the clause its own quote ('said it was a breakthrough - "the vast bulk"')
+    rows = _quotes('Mr Brown said it was a major breakthrough for the organisations to offer debt relief - "the vast '
+                   'bulk" of money owed by the poorest countries.')
+    assert any(r["kind"] == "indirect" and "major breakthrough" in r["text"] for r in rows), rows
+
+
 def test_two_processes_give_identical_output():
     """Custom components (newline_sentences, entity ruler) must work in nlp.pipe's worker processes."""
     d = json.loads((GOLD / "seed.jsonl").read_text(encoding="utf-8").splitlines()[0])

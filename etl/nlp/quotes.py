@@ -1374,10 +1374,23 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
     quotes = _extend_mixed_all(ix, quotes)
     marked = [(q.start, q.end) for q in quotes]
     for q in indirect:
-        if not any(ms < q.end and q.start < me for ms, me in marked):
+        if not any(ms < q.end and q.start < me for ms, me in marked) and not _cut_at_fragment(text, q, quotes):
             quotes.append(q)
     quotes.sort(key=lambda q: q.start)
     return quotes
+
+
+def _cut_at_fragment(text: str, q: Quote, quotes: list[Quote]) -> bool:
+    """Whether the indirect quote q is the part of a reported clause that the parser cut off at a quoted
+    fragment its own verb reports ('He said he was confident Mr Davis would "set out the position"'):
+    the fragment's mixed quote already stands for that clause, so q is not a second quote."""
+    for m in quotes:
+        if m.kind != "mixed" or m.cue_i is None or m.cue_i != q.cue_i:
+            continue
+        gap = text[q.end : m.start] if m.start >= q.end else text[m.end : q.start] if q.start >= m.end else ""
+        if gap.strip() and all(c.isspace() or c in ALL_MARKS for c in gap):  # not ', adding "...' nor ' - "...'
+            return True
+    return False
 
 
 def _set_speaker(ix: _DocIndex, q: Quote, text: str | None, m: Mention | None) -> None:
