@@ -456,6 +456,12 @@ def test_he_after_a_new_subject_is_that_person_not_the_last_speaker():
     )
     assert _by_text(rows, "It has taken a lot of work")["speaker_name"] == "Mark Jones"
     assert _by_text(rows, "I rushed a few shots")["speaker_name"] == "Tom Haas"
+    # the subject of the sentence, not the subject of a clause inside it, even one who spoke before
+    rows = _quotes(
+        'Mr Hale said the new rules were fair. Shadow minister David Rowe criticised the way Mr Hale introduced '
+        'the rules. "There is genuine concern about these reductions," he said.'
+    )
+    assert _by_text(rows, "There is genuine concern")["speaker_name"] == "David Rowe"
 
 
 def test_a_role_is_the_person_the_next_sentence_names_with_that_role():
