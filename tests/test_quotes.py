@@ -430,6 +430,17 @@ def test_an_unattributed_quote_continues_the_latest_attribution():
     assert _by_text(rows, "Television has been")["speaker_name"] == "Peter Hill-Wood"
 
 
+def test_a_person_who_criticised_something_right_before_a_quote_says_it():
+    # the quote opens in the paragraph after another quote, but the sentence before it introduces a new speaker
+    rows = _quotes(
+        'Ms Hodge said: "Foster carers must not be out of pocket."\n\n'
+        'Fostering Network executive director Robert Tapsfield criticised the existing system. "There is just '
+        'no logic to a system which values children differently."'
+    )
+    assert _by_text(rows, "There is just no logic")["speaker_name"] == "Robert Tapsfield"
+    assert _by_text(rows, "Foster carers must not")["speaker_text"] == "Ms Hodge"
+
+
 def test_they_continues_a_group_speaker():
     rows = _quotes(
         "The Tories say people fleeing persecution will not be denied sanctuary. However, they will undergo "

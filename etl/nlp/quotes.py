@@ -1363,12 +1363,16 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             q.speaker_text, q.speaker_start, q.speaker_end = ix.text[ls:le], ls, le
             if lm is not None:
                 ix.speakers.append((q.start, lm))
+        elif q.kind == "direct" and (intro := _introducing_subject(ix, q)) is not None and (
+                intro.lower_ not in PRONOUNS_PERSON or not q.extra.get("inherit")):
+            # 'Greene believes he lost the race. "In my semi-final ..."', also when the last quote was just
+            # before: 'Ms Hodge said: "..." <new paragraph> Director Rob Tapp criticised the system. "There is ..."'
+            # (a pronoun there is the last quote's speaker as often as not: that quote goes on)
+            _set_speaker(ix, q, *_speaker(ix, intro))
         elif q.extra.get("inherit") and last_marked is not None:
             source = last_marked
             if last_attr is not None and last_attr.start > last_marked.start:
                 source = last_attr  # 'Roe said that ... "B."': the latest attribution names the speaker
-        elif q.kind == "direct" and (intro := _introducing_subject(ix, q)) is not None:
-            _set_speaker(ix, q, *_speaker(ix, intro))  # 'Greene believes he lost the race. "In my semi-final ..."'
         elif q.kind == "direct":
             source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
         if source is not None and source.speaker_text and _continues(text, source, q):
