@@ -333,6 +333,13 @@ def test_descriptions_resolve_to_the_named_person_and_unnamed_roles_stay_roles()
     assert paid["speaker_text"] == "A spokesman for the plant" and paid["speaker_entity_id"] is None
 
 
+def test_a_nationality_describes_a_person_and_a_people_stays_a_people():
+    rows = _quotes('Andy Roddick lost both his singles on the slow clay. "It is just tough," said the American.\n\n'
+                   'Tony Blair met Chinese ministers. "The talks were useful," the Chinese said.')
+    assert _by_text(rows, "It is just tough")["speaker_name"] == "Andy Roddick"
+    assert _by_text(rows, "The talks were useful")["speaker_name"] != "Tony Blair"
+
+
 def test_participle_after_a_reported_clause_speaks_for_the_reporter():
     # the parser hangs "claiming" on the reported clause ("has kept us safe"), whose subject says nothing
     rows = _quotes(

@@ -778,6 +778,10 @@ def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
     return of_body, appos if of_body else None
 
 
+# Endings of nationality words that name a people rather than one person ('the French', 'the Swiss').
+_GROUP_NATIONALITY = ("ish", "ese", "ch", "ss", "s")
+
+
 def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     """(speaker_text as written, resolved mention or None)."""
     doc = ix.doc
@@ -800,9 +804,11 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
     if (
         m is not None and m.tok_end - m.tok_start == 1 and ix.label_of(m) in ("ORG", "NORP")
         and any(c.dep_ == "det" and c.lower_ == "the" for c in subj.children)
-        and low.endswith(("man", "woman"))
+        and (low.endswith(("man", "woman")) or ix.label_of(m) == "NORP" and subj.tag_ in ("NNP", "NN", "JJ")
+             and not low.endswith(_GROUP_NATIONALITY))
     ):
-        # 'the Dutchman said' (tagged ORG or NORP): a description of a person
+        # 'the Dutchman said', 'said the American' (tagged ORG or NORP): a description of a person, not
+        # 'the British' or 'the Chinese', which are peoples
         return f"the {subj.text}", _resolve(ix, subj.i, "PERSON")
     conj_m = None
     # conjoined subjects: "James Mattis and Tillerson" -> link the last conjunct
