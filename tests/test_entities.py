@@ -416,3 +416,21 @@ def test_in_a_sports_report_a_known_club_is_a_club_and_a_venue_stays_a_place():
     for club in ("Everton", "Lazio", "Anderlecht", "Brentford"):
         assert labels.get(club) == {"ORG"}, (club, labels)
     assert labels.get("Barcelona") == {"GPE"} and labels.get("Stuttgart") == {"GPE"}, labels
+
+
+def test_a_newspaper_named_after_the_is_an_organisation():
+    labels = _labels("His resignation followed disclosures in the East Anglian Daily Times last month. She told the "
+                     "Times Higher Education Supplement it would worry her. The Guardian newspaper said so too.")
+    for name in ("East Anglian Daily Times", "Times Higher Education Supplement", "Guardian"):
+        assert labels.get(name) == {"ORG"}, labels
+    # a run of capitals that goes on past the newspaper's word names something else
+    labels = _labels("The Post Office said the Star Wars films were popular.")
+    assert "Post" not in labels and "Star" not in labels, labels
+
+
+def test_a_constituency_after_mp_for_is_a_place_with_its_whole_name():
+    labels = _labels("The MP for Ealing North claimed the law would fail. The MP for Hornsey and Wood Green, Barbara "
+                     "Roche, and the Tory MP for Sedgefield agreed.")
+    for name in ("Ealing North", "Hornsey and Wood Green", "Sedgefield"):
+        assert labels.get(name) == {"GPE"}, labels
+    assert labels.get("Barbara Roche") == {"PERSON"}, labels

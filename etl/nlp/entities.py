@@ -203,7 +203,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
             continue  # shouted headline words
         out.append(span_mention(span, label, starts))
-    out = _titled_names(doc, _propagate(doc, _untagged_institutions(doc, out, starts), starts), starts)
+    out = _untagged_institutions(doc, out, starts)
+    out = _titled_names(doc, _propagate(doc, _constituencies(doc, _press_names(doc, out, starts), starts), starts), starts)
     n = len(out)
     out = _context_labels(doc, out, starts)
     if len(out) > n:  # names found by their description are tagged where the model missed them too
@@ -800,6 +801,70 @@ def _untagged_institutions(doc: Doc, mentions: list[Mention], starts: list[int])
         added.append(span_mention(doc[s:e], "ORG", starts))
         i = e
     return with_added([m for m in mentions if id(m) not in inside], added)
+
+
+# Last words of newspapers' names ('the East Anglian Daily Times', 'the Times Higher Education Supplement').
+PRESS_WORDS = frozenset("""times telegraph guardian herald journal mail express independent observer standard mirror
+    tribune gazette chronicle record scotsman economist supplement post sun star""".split())
+# Nouns a newspaper's one-word name may stand before ('the Guardian newspaper'); another noun makes the word
+# an adjective ('the Independent candidate').
+PRESS_NOUNS = frozenset("newspaper newspapers paper daily tabloid weekly magazine columnist editor website".split())
+
+
+def _press_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """Newspapers the model missed or mislabelled: 'the' and a run of capitalised words that ends in a
+    newspaper's word ('told the East Anglian Daily Times', 'the Guardian') is an organisation. A run that goes
+    on past that word names something else ('the Post Office', 'the Star Wars films')."""
+    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
+    added, replaced = [], set()
+    for i in range(len(doc) - 1):
+        if doc[i].lower_ != "the":
+            continue
+        e = i + 1
+        while e < len(doc) and e - i <= 5 and doc[e].is_alpha and doc[e].text[:1].isupper() and not doc[e].is_upper:
+            e += 1
+        if e == i + 1 or doc[e - 1].lower_ not in PRESS_WORDS:
+            continue
+        if e - i == 2 and e < len(doc) and doc[e].tag_ in ("NN", "NNS") and doc[e].lower_ not in PRESS_NOUNS:
+            continue
+        inner = {id(m): m for k in range(i + 1, e) if (m := at.get(k)) is not None}
+        if any(m.tok_start < i + 1 or m.tok_end > e for m in inner.values()):
+            continue  # part of a longer name ('BBC News')
+        if len(inner) == 1 and (m := next(iter(inner.values()))).tok_start == i + 1 and m.tok_end == e \
+                and m.label == "ORG":
+            continue
+        replaced.update(inner)
+        added.append(span_mention(doc[i + 1 : e], "ORG", starts))
+    return with_added([m for m in mentions if id(m) not in replaced], added)
+
+
+# Members elected for a constituency: 'the MP for Ealing North', 'Labour MP for Bethnal Green and Bow'.
+MEMBER_WORDS = frozenset("mp mps msp msps am mla mep".split())
+_PLACE_JOINERS = frozenset({"and", "upon", "on", "-"})
+
+
+def _constituencies(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """A constituency after 'MP for' is a place (GPE), its whole name as written ('Sleaford and North
+    Hykeham', 'Mid-Bedfordshire'), however the model tagged its parts (a person, a club, untagged)."""
+    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
+    added, replaced = [], set()
+    for i in range(1, len(doc) - 1):
+        if doc[i].lower_ != "for" or doc[i - 1].lower_ not in MEMBER_WORDS or not doc[i + 1].text[:1].isupper():
+            continue
+        e = i + 1
+        while e < len(doc) and (doc[e].is_alpha and doc[e].text[:1].isupper()
+                                or doc[e].lower_ in _PLACE_JOINERS and e + 1 < len(doc) and doc[e + 1].text[:1].isupper()):
+            if e > i + 1 and doc[e].lower_ in GIVEN_NAMES and doc[e - 1].lower_ not in _PLACE_JOINERS:
+                break  # 'MP for Sleaford Jane Roe': the member's name follows
+            e += 1
+        if e - i > 7 or e < len(doc) and doc[e].lower_ in _POSSESSIVE:
+            continue  # 'MP for Cherie Blair's Matrix Chambers' is no constituency
+        inner = {id(m): m for k in range(i + 1, e) if (m := at.get(k)) is not None}
+        if any(m.tok_start < i + 1 or m.tok_end > e for m in inner.values()):
+            continue
+        replaced.update(inner)
+        added.append(span_mention(doc[i + 1 : e], "GPE", starts))
+    return with_added([m for m in mentions if id(m) not in replaced], added)
 
 
 def _untagged_name(doc: Doc, i: int, taken: set[int]) -> bool:
