@@ -434,3 +434,10 @@ def test_a_constituency_after_mp_for_is_a_place_with_its_whole_name():
     for name in ("Ealing North", "Hornsey and Wood Green", "Sedgefield"):
         assert labels.get(name) == {"GPE"}, labels
     assert labels.get("Barbara Roche") == {"PERSON"}, labels
+
+
+def test_in_a_sports_report_a_place_before_a_team_word_is_the_team():
+    labels = _labels("Henson and Shanklin, who starred in Saturday's Six Nations win in Italy, are Wales coach Mike "
+                     "Ruddock's preferred centres. There is still more to come from the former England forward, the "
+                     "coach said after the match, the team's third win of the season in the championship.")
+    assert labels.get("Wales") == {"ORG"} and labels.get("England") == {"ORG"}, labels

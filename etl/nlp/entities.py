@@ -321,6 +321,9 @@ def _team_cue(doc: Doc, m: Mention) -> bool:
         return False
     if root.dep_ in ("compound", "poss", "nmod") and head.lower_ in TEAM_HEADS:
         return True
+    k = m.tok_end + (m.tok_end < len(doc) and doc[m.tok_end].lower_ in _POSSESSIVE)
+    if k < len(doc) and doc[k].lower_ in TEAM_HEADS and doc[k].is_lower and (m.label != "PERSON" or m.key in places()):
+        return True  # 'his 92-cap Wales career', 'the former England forward': the parser hung the place elsewhere
     if m.label == "PERSON":  # a lone name a player plays for, joins or leaves ('played for Ajax')
         verb = head.head if root.dep_ == "pobj" else head
         if " " in m.key or not verb.tag_.startswith("VB"):
