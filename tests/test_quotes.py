@@ -333,6 +333,12 @@ def test_descriptions_resolve_to_the_named_person_and_unnamed_roles_stay_roles()
     assert paid["speaker_text"] == "A spokesman for the plant" and paid["speaker_entity_id"] is None
 
 
+def test_an_age_makes_a_description_a_person_whatever_its_noun():
+    rows = _quotes("He also played down fears that Rock, who is known for strong language in his routines, might cause "
+                   "controversy. The 40-year-old comic has already promised not to swear live on air during the show.")
+    assert _by_text(rows, "not to swear live")["speaker_name"] == "Rock"
+
+
 def test_a_nationality_describes_a_person_and_a_people_stays_a_people():
     rows = _quotes('Andy Roddick lost both his singles on the slow clay. "It is just tough," said the American.\n\n'
                    'Tony Blair met Chinese ministers. "The talks were useful," the Chinese said.')

@@ -720,7 +720,7 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
 
 _PLACE_LABELS = frozenset(("GPE", "LOC", "FAC"))
 _STATE_NOUNS = ORG_NOUNS | {"administration", "authority", "embassy", "state"}
-_AGE_NOUN = re.compile(r"\b\d+-year-old$")
+_AGE_NOUN = re.compile(r"\b\d+-year-old\b")
 # Roles whose holder the article seldom names: left as the role, never guessed from salience.
 UNNAMED_ROLES = frozenset("spokesman spokeswoman spokesperson representative source aide insider".split())
 
@@ -914,7 +914,7 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         author = _document_author(ix, subj, definite)
         if author is not None:
             return phrase, author
-    aged = _AGE_NOUN.search(phrase) is not None  # 'the 34-year-old' (spaCy: JJ, tagged DATE)
+    aged = _AGE_NOUN.search(phrase) is not None  # 'the 34-year-old', 'the 74-year-old comedian' (spaCy: JJ, DATE)
     if definite and not has_ment and (subj.tag_.startswith("NN") or aged):
         # "the spokesman" after "A UKIP spokesman said ...": same head noun earlier in the text
         ante = _same_head_antecedent(ix, subj)
