@@ -652,7 +652,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         )
         spoke = id(m) in speakers or m.key in speaker_keys
         score = -float(d) + (2.0 if subj else 0.0) + (3.0 if spoke else 0.0)
-        if subj and _main_clause(head.head if head.dep_ in ("nsubj", "nsubjpass") else head.head.head):
+        if subj and _main_verb(head.head if head.dep_ in ("nsubj", "nsubjpass") else head.head.head):
             score += 1.0  # 'Davis echoed criticisms of the way Mr Blunkett introduced the rules': Davis's sentence
         if subj and d == 0:
             score += 2.0  # 'Roe has blasted the system, which he said ...': the sentence's own subject
@@ -669,11 +669,6 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         if score > best_score:
             best, best_score = m, score
     return best
-
-
-def _main_clause(v: Token) -> bool:
-    """Whether the verb v heads its sentence (or a clause coordinated with the head)."""
-    return v.dep_ == "ROOT" or v.dep_ == "conj" and v.head.dep_ == "ROOT"
 
 
 # Words that name a newspaper: 'the newspaper' or 'the paper' is the Sunday Telegraph, not the firm it writes about.
