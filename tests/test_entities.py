@@ -441,3 +441,13 @@ def test_in_a_sports_report_a_place_before_a_team_word_is_the_team():
                      "Ruddock's preferred centres. There is still more to come from the former England forward, the "
                      "coach said after the match, the team's third win of the season in the championship.")
     assert labels.get("Wales") == {"ORG"} and labels.get("England") == {"ORG"}, labels
+
+
+def test_a_known_organisation_is_one_however_the_model_tagged_it_and_a_band_s_name_not_in_sport():
+    labels = _labels("Cable firms ntl and Telewest are also bound to increase bandwidth. The Bafta awards went to "
+                     "Franz Ferdinand and Snow Patrol.")
+    for name in ("ntl", "Telewest", "Bafta", "Franz Ferdinand", "Snow Patrol"):
+        assert labels.get(name) == {"ORG"}, labels
+    labels = _labels("Manchester United captain Roy Keane was sent off in the match. Keane scored twice in the cup "
+                     "tie last season, the coach said after the game at the stadium.")
+    assert labels.get("Keane") == {"PERSON"}, labels

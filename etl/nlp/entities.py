@@ -14,6 +14,7 @@ from .names import GIVEN_NAMES, PERSON_ROLE_NOUNS
 
 PLACES_CSV = Path(__file__).with_name("places.csv")
 CLUBS_CSV = Path(__file__).with_name("clubs.csv")
+ORGANISATIONS_CSV = Path(__file__).with_name("organisations.csv")
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
 KEEP_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
@@ -439,6 +440,12 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i : i + 1], "ORG", starts))
             taken.add(i)
             continue
+        if i not in taken and not t.ent_type_ and _known_organisation(t.text, sport) and t.text[:1].isalpha() \
+                and not (t.is_sent_start and known_organisations()[t.text] == "band") and not _untagged_proper(doc[i - 1]) \
+                and not (i + 1 < len(doc) and _untagged_proper(doc[i + 1])):
+            added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'Cable firms ntl and Telewest' untagged
+            taken.add(i)
+            continue
         if i in taken or not _untagged_proper(t):
             continue
         if any(c.dep_ == "appos" and c.lower_ in ORG_DESCRIPTORS for c in t.children):
@@ -494,6 +501,8 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
         elif sport and m.key in club_names() and m.key not in person_surnames and not _at_venue(doc, m.tok_start):
             m.label = "ORG"  # 'Everton' tagged PERSON, 'Anderlecht' GPE: a club, unless the game is played there
+        elif _known_organisation(m.text, sport) and m.key not in person_surnames:
+            m.label = "ORG"  # 'Konami' tagged PERSON, 'Beastie Boys' WORK_OF_ART
     _list_labels(doc, mentions, surnames, sport)
     return mentions
 
@@ -503,6 +512,21 @@ def club_names() -> frozenset[str]:
     """Names of football and rugby clubs (clubs.csv, editable): in a sports report they name the club."""
     with open(CLUBS_CSV, newline="", encoding="utf-8") as fh:
         return frozenset(r["name"] for r in csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def known_organisations() -> dict[str, str]:
+    """Names of organisations (organisations.csv, editable) -> kind (firm, broadcaster, body, band): firms,
+    broadcasters, public and sports bodies and bands of the 2000s news that the small model often tags as a
+    person, a place or a title ('Konami', 'Wanadoo', 'Beastie Boys') or misses ('ntl')."""
+    with open(ORGANISATIONS_CSV, newline="", encoding="utf-8") as fh:
+        return {r["name"]: r["kind"] for r in csv.DictReader(fh)}
+
+
+def _known_organisation(name: str, sport: bool) -> bool:
+    """A known organisation, except a band's name in a sports report ('Keane' there is a player)."""
+    kind = known_organisations().get(name)
+    return kind is not None and not (sport and kind == "band")
 
 
 VENUE_PREPS = frozenset({"in", "at"})
