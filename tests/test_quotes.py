@@ -333,6 +333,12 @@ def test_descriptions_resolve_to_the_named_person_and_unnamed_roles_stay_roles()
     assert paid["speaker_text"] == "A spokesman for the plant" and paid["speaker_entity_id"] is None
 
 
+def test_a_reported_clause_whose_subject_is_a_gerund_is_reported():
+    rows = _quotes("He said legalizing it could put thousands of people to work in upstate New York.")
+    assert [(r["kind"], r["text"]) for r in rows] == [
+        ("indirect", "legalizing it could put thousands of people to work in upstate New York")], rows
+
+
 def test_an_age_makes_a_description_a_person_whatever_its_noun():
     rows = _quotes("He also played down fears that Rock, who is known for strong language in his routines, might cause "
                    "controversy. The 40-year-old comic has already promised not to swear live on air during the show.")

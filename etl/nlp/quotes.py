@@ -1659,6 +1659,14 @@ def _subordinate(v: Token) -> bool:
                                     and c.i == subj.left_edge.i - 1 for c in v.children)
 
 
+def _gerund_subject_clause(c: Token) -> bool:
+    """A gerund the parser hung on the reporting verb that is the subject of the reported clause ('said
+    legalizing it could put thousands to work': 'legalizing' xcomp, 'could put' its ccomp)."""
+    return c.dep_ == "xcomp" and c.tag_ == "VBG" and any(
+        x.dep_ == "ccomp" and x.i > c.i and any(a.tag_ == "MD" or a.dep_ == "aux" and a.tag_ in ("VBZ", "VBD", "VBP")
+                                                for a in x.children) for x in c.children)
+
+
 def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     doc, text = ix.doc, ix.text
     used = {q.cue_i for q in direct if q.cue_i is not None}
@@ -1682,7 +1690,8 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             else:
                 content = (phrase_r + 1, sent.end)
         elif low is not None and is_verb(t):
-            comp = [c for c in t.children if c.dep_ == "ccomp"]
+            comp = [c for c in t.children if c.dep_ == "ccomp"] or [
+                c for c in t.children if _gerund_subject_clause(c) and c.i > t.i]
             if comp:
                 c = comp[0]
                 content = (c.left_edge.i, c.right_edge.i + 1)
