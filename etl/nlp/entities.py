@@ -204,8 +204,9 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
             continue  # shouted headline words
         out.append(span_mention(span, label, starts))
-    out = _untagged_institutions(doc, out, starts)
-    out = _titled_names(doc, _propagate(doc, _constituencies(doc, _press_names(doc, out, starts), starts), starts), starts)
+    out = _as_one_mention(_untagged_institutions(doc, out, starts), _press_names(doc), "ORG", starts)
+    out = _as_one_mention(out, _constituencies(doc), "GPE", starts)
+    out = _titled_names(doc, _propagate(doc, out, starts), starts)
     n = len(out)
     out = _context_labels(doc, out, starts)
     if len(out) > n:  # names found by their description are tagged where the model missed them too
@@ -433,17 +434,15 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'the Scarlets', 'the Ospreys': a team
             taken.add(i)
             continue
-        if sport and i not in taken and not t.ent_type_ and t.text[:1].isupper() \
-                and (norm(t.text) in load_nicknames() or t.text in club_names() and not _at_venue(doc, i)) \
+        # an untagged one-word name of a known organisation: 'Wolves have won the race' (a club's nickname,
+        # tagged a common noun) in a sports report, 'Cable firms ntl and Telewest' (organisations.csv)
+        club = sport and t.text[:1].isupper() \
+            and (norm(t.text) in load_nicknames() or t.text in club_names() and not _at_venue(doc, i))
+        known = _known_organisation(t.text, sport) and t.text[:1].isalpha() \
+            and not (t.is_sent_start and known_organisations()[t.text] == "band")
+        if i not in taken and not t.ent_type_ and (club or known) \
                 and not _untagged_proper(doc[i - 1]) and not (i + 1 < len(doc) and _untagged_proper(doc[i + 1])):
-            # 'Wolves have won the race' (tagged a common noun): a club's nickname is the club
             added.append(span_mention(doc[i : i + 1], "ORG", starts))
-            taken.add(i)
-            continue
-        if i not in taken and not t.ent_type_ and _known_organisation(t.text, sport) and t.text[:1].isalpha() \
-                and not (t.is_sent_start and known_organisations()[t.text] == "band") and not _untagged_proper(doc[i - 1]) \
-                and not (i + 1 < len(doc) and _untagged_proper(doc[i + 1])):
-            added.append(span_mention(doc[i : i + 1], "ORG", starts))  # 'Cable firms ntl and Telewest' untagged
             taken.add(i)
             continue
         if i in taken or not _untagged_proper(t):
@@ -830,39 +829,33 @@ def _untagged_institutions(doc: Doc, mentions: list[Mention], starts: list[int])
     return with_added([m for m in mentions if id(m) not in inside], added)
 
 
-# Last words of newspapers' names ('the East Anglian Daily Times', 'the Times Higher Education Supplement').
-PRESS_WORDS = frozenset("""times telegraph guardian herald journal mail express independent observer standard mirror
-    tribune gazette chronicle record scotsman economist supplement post sun star""".split())
+# Last words of newspapers' names ('the Sunday Telegraph'; 'the paper' is one of them, quotes.py) ...
+PRESS_WORDS = frozenset("""times telegraph guardian post herald journal mail express independent observer standard
+    mirror sun tribune gazette chronicle record scotsman economist""".split())
+# ... and of the names that follow 'the' ('the Times Higher Education Supplement', 'the Daily Star').
+PRESS_NAME_ENDS = PRESS_WORDS | {"supplement", "star"}
 # Nouns a newspaper's one-word name may stand before ('the Guardian newspaper'); another noun makes the word
 # an adjective ('the Independent candidate').
 PRESS_NOUNS = frozenset("newspaper newspapers paper daily tabloid weekly magazine columnist editor website".split())
 
 
-def _press_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+def _press_names(doc: Doc) -> list[Span]:
     """Newspapers the model missed or mislabelled: 'the' and a run of capitalised words that ends in a
     newspaper's word ('told the East Anglian Daily Times', 'the Guardian') is an organisation. A run that goes
     on past that word names something else ('the Post Office', 'the Star Wars films')."""
-    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
-    added, replaced = [], set()
+    out = []
     for i in range(len(doc) - 1):
         if doc[i].lower_ != "the":
             continue
         e = i + 1
         while e < len(doc) and e - i <= 5 and doc[e].is_alpha and doc[e].text[:1].isupper() and not doc[e].is_upper:
             e += 1
-        if e == i + 1 or doc[e - 1].lower_ not in PRESS_WORDS:
+        if e == i + 1 or doc[e - 1].lower_ not in PRESS_NAME_ENDS:
             continue
         if e - i == 2 and e < len(doc) and doc[e].tag_ in ("NN", "NNS") and doc[e].lower_ not in PRESS_NOUNS:
             continue
-        inner = {id(m): m for k in range(i + 1, e) if (m := at.get(k)) is not None}
-        if any(m.tok_start < i + 1 or m.tok_end > e for m in inner.values()):
-            continue  # part of a longer name ('BBC News')
-        if len(inner) == 1 and (m := next(iter(inner.values()))).tok_start == i + 1 and m.tok_end == e \
-                and m.label == "ORG":
-            continue
-        replaced.update(inner)
-        added.append(span_mention(doc[i + 1 : e], "ORG", starts))
-    return with_added([m for m in mentions if id(m) not in replaced], added)
+        out.append(doc[i + 1 : e])
+    return out
 
 
 # Members elected for a constituency: 'the MP for Ealing North', 'Labour MP for Bethnal Green and Bow'.
@@ -870,11 +863,10 @@ MEMBER_WORDS = frozenset("mp mps msp msps am mla mep".split())
 _PLACE_JOINERS = frozenset({"and", "upon", "on", "-"})
 
 
-def _constituencies(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+def _constituencies(doc: Doc) -> list[Span]:
     """A constituency after 'MP for' is a place (GPE), its whole name as written ('Sleaford and North
     Hykeham', 'Mid-Bedfordshire'), however the model tagged its parts (a person, a club, untagged)."""
-    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
-    added, replaced = [], set()
+    out = []
     for i in range(1, len(doc) - 1):
         if doc[i].lower_ != "for" or doc[i - 1].lower_ not in MEMBER_WORDS or not doc[i + 1].text[:1].isupper():
             continue
@@ -886,11 +878,25 @@ def _constituencies(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             e += 1
         if e - i > 7 or e < len(doc) and doc[e].lower_ in _POSSESSIVE:
             continue  # 'MP for Cherie Blair's Matrix Chambers' is no constituency
-        inner = {id(m): m for k in range(i + 1, e) if (m := at.get(k)) is not None}
-        if any(m.tok_start < i + 1 or m.tok_end > e for m in inner.values()):
+        out.append(doc[i + 1 : e])
+    return out
+
+
+def _as_one_mention(mentions: list[Mention], spans: list[Span], label: str, starts: list[int]) -> list[Mention]:
+    """Mentions with the ones inside each span replaced by one mention of the span with this label; a span
+    that a mention crosses is part of a longer name ('BBC News') and left alone, as is one that already is
+    a mention with this label."""
+    at = {k: m for m in mentions for k in range(m.tok_start, m.tok_end)}
+    added, replaced = [], set()
+    for span in spans:
+        inner = {id(m): m for k in range(span.start, span.end) if (m := at.get(k)) is not None}
+        if any(m.tok_start < span.start or m.tok_end > span.end for m in inner.values()):
+            continue
+        if len(inner) == 1 and (m := next(iter(inner.values()))).tok_start == span.start \
+                and m.tok_end == span.end and m.label == label:
             continue
         replaced.update(inner)
-        added.append(span_mention(doc[i + 1 : e], "GPE", starts))
+        added.append(span_mention(span, label, starts))
     return with_added([m for m in mentions if id(m) not in replaced], added)
 
 

@@ -11,7 +11,8 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .canonical import load_alias_table, norm
-from .entities import HONORIFICS, TITLE_WORDS, Mention, places, span_mention, taken_tokens, with_added
+from .entities import (HONORIFICS, PRESS_WORDS, TITLE_WORDS, Mention, places, span_mention, taken_tokens,
+                       with_added)
 from .names import PERSON_ROLE_NOUNS, census_gender, name_gender, title_gender_of
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -671,10 +672,8 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
     return best
 
 
-# Words that name a newspaper: 'the newspaper' or 'the paper' is the Sunday Telegraph, not the firm it writes about.
-_PRESS_WORDS = frozenset("""times telegraph guardian post herald journal mail express independent observer standard
-    mirror sun tribune gazette chronicle record scotsman economist""".split())
-_PRESS_NOUN = {"newspaper": _PRESS_WORDS, "paper": _PRESS_WORDS}
+# 'the newspaper' or 'the paper' is the Sunday Telegraph, not the firm it writes about.
+_PRESS_NOUN = {"newspaper": PRESS_WORDS, "paper": PRESS_WORDS}
 
 # Words that make a role another role: a deputy mayor is not the mayor.
 _OTHER_ROLE = frozenset("deputy vice assistant former ex acting shadow junior associate".split())
