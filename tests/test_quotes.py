@@ -134,6 +134,17 @@ def test_mixed_quote_is_one_quote_per_reported_clause():
     assert rows[1][0] == 'the deal was "a very good one for everybody"'  # mostly quoted: the clause, both marks
 
 
+def test_a_reported_clause_before_a_second_clause_with_a_fragment_is_its_own_quote():
+    rows = _quotes('The minister said he would not be launching an investigation and that the media reports were '
+                   'not "well informed".')
+    assert [(r["kind"], r["text"]) for r in rows] == [
+        ("indirect", "he would not be launching an investigation"), ("mixed", "well informed")], rows
+    # one subject for both verbs: one clause
+    rows = _quotes('Trump said he reflected a lot on the strike and came to the conclusion that "this would be the '
+                   'appropriate first shot".')
+    assert [r["kind"] for r in rows] == ["mixed"], rows
+
+
 def test_a_clause_the_parser_cut_at_its_quoted_fragment_is_one_mixed_quote():
     # the parser makes 'he was confident ...' and 'set out ...' two clauses of 'said'; they are one
     rows = _quotes('He also said he was confident shadow home secretary Mr Davis would "set out the position very '
@@ -588,6 +599,14 @@ def test_a_document_s_findings_are_reported_speech_and_a_person_s_are_not():
     # 'Imelda' is in the census table only: enough to rule her out for 'he', not to prefer anyone
     ("Critic Philip French backed the film. Imelda Staunton was nominated for best actress. \"It would be a close "
      "contest,\" he said.", "close contest", "Philip French"),
+    # a person named inside the clauses of the sentence before is not the one it introduces
+    ("Lord Goldsmith denied the claim on Monday. \"No other minister was involved,\" he said. He suggested the "
+     "claim that Lord Falconer had drafted the answer was the result of a mistake. \"As I have always made clear, "
+     "I set out my own view,\" he said.", "my own view", "Goldsmith"),
+    # ... but the one a parenthetical attribution names is ('The answer, says Prof Brewer, is wi-fi.')
+    ("Prof Reddy said the project would start this month. \"It must never break,\" he said. Prof Reddy has "
+     "teamed up with Eric Brewer at Berkeley. The answer, says Prof Brewer, is wi-fi. \"We're looking at the "
+     "hotspots,\" he says.", "the hotspots", "Eric Brewer"),
 ])
 def test_who_a_pronoun_means(text: str, part: str, speaker: str):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
@@ -653,6 +672,17 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
     pytest.param("Tom Hart met party members on Monday. Deputy Prime Minister Sam Cole told reporters the party was "
                  "united.\n\n\"Nothing will get in the way of a third term,\" the prime minister said.", "third term",
                  "Tom Hart", id="office-3"),
+    # the article gives the office to someone only later: that holder, not the person named last
+    pytest.param("Tom Hart, 32, said he was held for months without charge. The home secretary said he would not "
+                 "launch an inquiry. Tom Hart has dual nationality.\n\nHome Secretary Anna Reid told the BBC: \"I'm "
+                 "not organising an inquiry.\"", "not launch an inquiry", "Anna Reid", id="office-named-later"),
+    # a narrower office ('Home Office minister') and a former or shadow holder do not hold it
+    pytest.param("Tom Hart has apologised to MPs for the way the review was announced. The home secretary "
+                 "confirmed the review would begin next year.\n\nHome Office minister Anna Reid said: \"We have "
+                 "no intention of abolishing the sentence.\"", "review would begin", "Tom Hart", id="office-narrowed"),
+    pytest.param("Chancellor Tom Hart presented the budget. Earlier, ex-Conservative chancellor Sam Cole welcomed the "
+                 "new rules.\n\nBut the chancellor said the decision had been made independently.",
+                 "made independently", "Tom Hart", id="office-former"),
     # the holder of a post in a body the article names nobody for is not the person named last
     pytest.param("Party leader Tom Hart said the new role would replace the old police boards. Responding to the "
                  "plans, the chairman of the Police Federation said it was essential that independence was kept.",
@@ -742,6 +772,11 @@ def test_he_continues_an_unnamed_speaker_past_a_name_in_the_reported_clause():
     pytest.param("He also played down fears that Rock, who is known for strong language in his routines, might cause "
                  "controversy. The 40-year-old comic has already promised not to swear live on air during the show.",
                  "not to swear live", "Rock", id="age-description"),
+    # ... also right after another person's quote: a description may be someone a clause introduced
+    pytest.param("\"We have the bleep machine ready,\" producer Gil Cates told reporters. However, he added that he "
+                 "disapproved of censorship. He also played down fears that Chris Rock might cause controversy on the "
+                 "night. The 40-year-old comic has already promised not to swear live on air.", "not to swear live",
+                 "Chris Rock", id="age-description-after-quote"),
 ])
 def test_who_a_description_or_a_neighbouring_sentence_makes_the_speaker(text: str, part: str, speaker: str | None):
     assert _by_text(_quotes(text), part)["speaker_name"] == speaker
@@ -756,6 +791,15 @@ def test_a_clause_before_a_subordinate_attribution_is_narrative_not_what_it_repo
     # a speech act's verb with a particle is another verb
     assert not _quotes("Anti-globalisation campaigners have called off a demonstration planned for the weekend. "
                        "Wales have called up Jones for the match.")
+    # words running into the subject are not reported by its verb; the clause after it is
+    rows = _quotes("His comments come after Dave Prentis, the leader of the union Unison, told the Daily Record "
+                   "newspaper he wants a date to be set for Mr Blair to go.")
+    assert [r["text"] for r in rows] == ["he wants a date to be set for Mr Blair to go"], rows
+    # ... while a clause right before its verb, or before a pronoun and its verb, is (no comma in the copy)
+    rows = _quotes("Digital music players will be behind this market growth said Jupiter. The issue would be "
+                   "debated in Parliament next Monday as scheduled he insisted.")
+    assert [r["text"] for r in rows] == ["Digital music players will be behind this market growth",
+                                         "The issue would be debated in Parliament next Monday as scheduled"], rows
     # the clause a verb reports is no attribution of the words before it ('said it would be adding ...')
     rows = _quotes("In response to demand, T-Mobile also said it would be adding the latest Blackberry to its range. "
                    "The company also said it is planning to cut prices.")

@@ -541,8 +541,12 @@ _OFFICES = frozenset("mayor chancellor minister president governor senator premi
 _OFFICE_ALIASES = {"secretary": "minister"}
 
 
-def _office(t: Token) -> str | None:
-    """The office a role noun names ('Deputy Mayor' is another office than 'mayor'), or None."""
+Office = tuple[str, str | None]  # ('minister', 'home') for 'Home Secretary', ('chancellor', None)
+
+
+def _office(t: Token) -> Office | None:
+    """The office a role noun names and the word that narrows it ('Home Secretary' and 'Home Office minister'
+    are two offices; 'Deputy Mayor' is another office than 'mayor'), or None."""
     w = _TITLE_ROLES.get(t.lower_.rstrip("."), _noun_lemma(t))
     w = _OFFICE_ALIASES.get(w, w)
     k = t.i - 1
@@ -551,15 +555,29 @@ def _office(t: Token) -> str | None:
         k -= 1
     if w not in _OFFICES:
         return None
-    prev = t.doc[k].lower_ if k >= 0 else ""
-    return f"{prev} {w}" if prev in _OTHER_ROLE else w  # 'Deputy Prime Minister John Prescott' is no prime minister
+    # 'Deputy Prime Minister John Prescott' is no prime minister, 'shadow home secretary David Davis' and
+    # 'ex-Conservative chancellor Ken Clarke' no minister or chancellor
+    for j in range(k, max(k - 4, -1), -1):
+        x = t.doc[j]
+        if x.lower_ in _OTHER_ROLE:
+            return f"{x.lower_} {w}", None
+        if x.text != "-" and (x.is_punct or x.pos_ in ("DET", "VERB", "AUX", "ADP", "PRON", "CCONJ", "PART")):
+            break
+    x = t.doc[k] if k >= 0 else None
+    return w, x.lower_ if x is not None and x.is_alpha and x.dep_ in ("compound", "amod") else None
 
 
-def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
+def _holds(held: set[Office], office: Office) -> bool:
+    """Whether offices held include this one: 'Chancellor Gordon Brown' is 'the chancellor'; 'Home Office
+    minister Baroness Scotland' is not 'the home secretary'."""
+    return any(o == office[0] and (p is None or office[1] is None or p == office[1]) for o, p in held)
+
+
+def _office_table(ix: _DocIndex) -> dict[str, set[Office]]:
     """The offices the article gives a person by title or apposition ('Prime Minister Tony Blair', 'Ken
-    Livingstone, the mayor', 'the mayor, Ken Livingstone') over all mentions of the surname (cached)."""
+    Livingstone, the mayor', 'the mayor, Ken Livingstone'), by surname (cached)."""
     if ix.offices_by_last is None:
-        offices: dict[str, set[str]] = defaultdict(set)
+        offices: dict[str, set[Office]] = defaultdict(set)
         doc = ix.doc
         for o in ix.mentions:
             if ix.label_of(o) != "PERSON":
@@ -574,7 +592,20 @@ def _offices_of(ix: _DocIndex, m: Mention) -> set[str]:
                 if (w := _office(t)) is not None:
                     offices[_last_word(o)].add(w)
         ix.offices_by_last = offices
-    return ix.offices_by_last.get(_last_word(m), set())
+    return ix.offices_by_last
+
+
+def _offices_of(ix: _DocIndex, m: Mention) -> set[Office]:
+    return _office_table(ix).get(_last_word(m), set())
+
+
+def _holder(ix: _DocIndex, tok_i: int, office: Office | None) -> Mention | None:
+    """The person the article gives the office to nearest tok_i, when no one before it does so closely enough
+    to resolve it: 'the home secretary said' ... 'Home Secretary Charles Clarke told BBC One'."""
+    if office is None:
+        return None
+    holders = [m for m in ix.mentions if ix.label_of(m) == "PERSON" and _holds(_offices_of(ix, m), office)]
+    return min(holders, key=lambda m: abs(m.tok_start - tok_i), default=None)
 
 
 # What a description may stand for: 'the firm' is a company, never a country or a nationality; 'the
@@ -604,10 +635,12 @@ def _fits(m: Mention, lab: str, noun: str | None) -> bool:
     return True
 
 
-def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None) -> Mention | None:
+def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None,
+             office: Office | None = None) -> Mention | None:
     """Most salient earlier mention of type want ('PERSON', 'ORG' or 'GROUP': a NORP or a plural name) before
     token tok_i; for an organisation described as 'the <noun>', one that fits the noun, and preferably one
-    named by it ('the committee' -> 'the Home Affairs Committee')."""
+    named by it ('the committee' -> 'the Home Affairs Committee'); for a person described by an office, one
+    who holds it or, when the article gives it to nobody, one who holds no other."""
     s_here = ix.sent_of(tok_i)
     best, best_score = None, -1e9
     here = ix.doc[tok_i].idx
@@ -640,10 +673,12 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
                 continue
             if g == gender:
                 bonus += 1.0
-        if want == "PERSON" and noun is not None:
-            offices = _offices_of(ix, m)
-            if offices and noun not in offices:
-                continue  # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron'
+        if office is not None:
+            held = _offices_of(ix, m)
+            if not _holds(held, office) and (held or any(_holds(h, office) for h in _office_table(ix).values())):
+                # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron', nor anyone
+                # without an office when the article gives it to someone
+                continue
         if want != "PERSON":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
             if noun is not None and (noun in m.key.lower().split() or _PRESS_NOUN.get(noun, frozenset()) & set(m.key.lower().split())):
@@ -653,13 +688,18 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         )
         spoke = id(m) in speakers or m.key in speaker_keys
         score = -float(d) + (2.0 if subj else 0.0) + (3.0 if spoke else 0.0)
-        if subj and _main_verb(head.head if head.dep_ in ("nsubj", "nsubjpass") else head.head.head):
+        verb = head.head if head.dep_ in ("nsubj", "nsubjpass") else head.head.head
+        main = subj and (_main_verb(verb) or verb.dep_ == "parataxis" and _main_verb(verb.head))  # 'X, says Roe, is Y'
+        if main:
             score += 1.0  # 'Davis echoed criticisms of the way Mr Blunkett introduced the rules': Davis's sentence
         if subj and d == 0:
             score += 2.0  # 'Roe has blasted the system, which he said ...': the sentence's own subject
-        if subj and d == 1 and want == "PERSON" and not spoke:
+        if (main if gender is not None else subj) and d == 1 and want == "PERSON" and not spoke:
             # the sentence before introduces someone new: 'Saulnier will move into the top 50. "It's taken a
-            # lot of work," he revealed.' is Saulnier, not the last speaker
+            # lot of work," he revealed.' is Saulnier, not the last speaker; for a pronoun, not someone its
+            # clauses name ('He suggested the claim that Lord Falconer had drafted the answer was a mistake.
+            # "...," he said'), while a description may well be ('fears that Rock might cause controversy. The
+            # 40-year-old comic has promised ...')
             score += 2.5
         if head.dep_ == "poss":
             score -= 0.5
@@ -926,7 +966,9 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
         if nl in PERSON_ROLE_NOUNS or aged or nl.endswith(("er", "man", "woman")) and nl not in ORG_NOUNS:
             # no one named before: a lead's description is the person its next sentence opens with ('The
             # Belgian sports minister ... says ... Claude Eerdekens claims ...')
-            return phrase, _resolve(ix, subj.i, "PERSON", noun=_office(subj)) or _named_next(ix, subj)
+            office = _office(subj)
+            return phrase, (_resolve(ix, subj.i, "PERSON", office=office) or _holder(ix, subj.i, office)
+                            or _named_next(ix, subj))
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
     indefinite = subj.tag_ == "NN" and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children)
@@ -1666,6 +1708,30 @@ def _gerund_subject_clause(c: Token) -> bool:
                                                 for a in x.children) for x in c.children)
 
 
+def _before_conjunct(ix: _DocIndex, t: Token, a: int) -> int | None:
+    """Where the reported clause before the one holding token t ends, when t's clause, with its own subject,
+    is a conjunct of a clause that starts at token a and has no quoted words; else None."""
+    while t.dep_ != "conj" and t.head.i != t.i and t.head.i >= a:
+        t = t.head
+    if t.dep_ != "conj" or not a <= t.head.i < t.i or not t.tag_.startswith("VB") \
+            or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+        return None  # 'said he reflected a lot and came to the conclusion that "..."' is one clause
+    b = min([t.left_edge.i] + [c.i for c in t.head.children if c.dep_ == "cc" and t.head.i < c.i < t.i])
+    return None if any(ix.quote_tok[a:b]) else b
+
+
+def _set_off(doc: Doc, c: Token, v: Token, reports_after: bool) -> bool:
+    """Whether a clause before its reporting verb v ends as fronted reported speech does: at a mark ('Sales
+    rose, the firm said') or, when v reports nothing after it, right before v or a pronoun and v ('... growth
+    said Jupiter', '... as scheduled he insisted'); 'His comments come after Dave Prentis told ...' and
+    'The figures came as a survey by Rightmove said prices fell' run into the subject."""
+    r = c.right_edge.i
+    nxt = doc[r + 1] if r + 1 < len(doc) else None
+    if doc[r].is_punct or doc[r].text in ALL_MARKS or nxt is not None and (nxt.is_punct or nxt.text in ALL_MARKS):
+        return True
+    return not reports_after and nxt is not None and (nxt.i == v.i or nxt.tag_ == "PRP" and nxt.i + 1 == v.i)
+
+
 def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
     doc, text = ix.doc, ix.text
     used = {q.cue_i for q in direct if q.cue_i is not None}
@@ -1689,7 +1755,9 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             else:
                 content = (phrase_r + 1, sent.end)
         elif low is not None and is_verb(t):
-            comp = [c for c in t.children if c.dep_ == "ccomp"] or [
+            comps = [c for c in t.children if c.dep_ == "ccomp"]
+            after = any(c.right_edge.i > t.i for c in comps)
+            comp = [c for c in comps if c.right_edge.i > t.i or _set_off(doc, c, t, after)] or [
                 c for c in t.children if _gerund_subject_clause(c) and c.i > t.i]
             if comp:
                 c = comp[0]
@@ -1791,10 +1859,17 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             # a quoted fragment in the reported clause: the clause is one mixed quote, not two; but a
             # fragment another verb reports ('said X, and called him "a liar"') ends this clause before it
             own = [q for q in direct if q.cue_i == t.i and q.start < doc[b - 1].idx + len(doc[b - 1]) and doc[a].idx < q.end]
-            if own or qk <= t.i:
+            if qk <= t.i:
                 continue
-            frag = next((q for q in direct if q.mark_open <= doc[qk].idx < max(q.end, q.mark_close)), None)
-            b = _subj_left(doc[frag.cue_i]) if frag is not None and frag.cue_i is not None and a < frag.cue_i < qk else qk
+            if own:
+                # unless the fragment is in the second of two reported clauses: 'said he would not be launching
+                # an investigation and that the reports were not "well informed"' keeps the first
+                b = _before_conjunct(ix, doc[qk], a)
+                if b is None:
+                    continue
+            else:
+                frag = next((q for q in direct if q.mark_open <= doc[qk].idx < max(q.end, q.mark_close)), None)
+                b = _subj_left(doc[frag.cue_i]) if frag is not None and frag.cue_i is not None and a < frag.cue_i < qk else qk
             while b > a and (doc[b - 1].is_punct or doc[b - 1].text in ALL_MARKS or doc[b - 1].tag_ in ("CC", "IN", "DT", "TO")):
                 b -= 1
             if b - a < 3 or not any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in doc[a:b]):
