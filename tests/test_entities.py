@@ -158,6 +158,10 @@ def test_places_stay_places_outside_sports_reports():
         "met the Scotland secretary in London."
     )
     assert labels["France"] == {"GPE"} and labels["Scotland"] == {"GPE"}, labels
+    # a country described as a producer or an exporter is still the country
+    labels = _labels("Production in Chile is expected to rise 3.5% in 2005. Chile, the biggest copper producer in the "
+                     "world, is now analysing ways to keep prices stable.")
+    assert labels["Chile"] == {"GPE"}, labels
 
 
 def test_an_organisation_described_as_one_is_an_organisation():

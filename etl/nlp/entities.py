@@ -407,6 +407,8 @@ def _own_description(noun, m: Mention) -> bool:
 
 def _org_cue(doc: Doc, m: Mention) -> bool:
     root = doc[m.tok_end - 1]
+    if places().get(m.key) == "country":
+        return False  # 'Chile, the biggest copper producer' is still the country (a national side is a team cue)
     if _described_org(doc, m):
         return True
     # a place has units and owners too ("the company's US unit"): only for names not tagged as places
