@@ -340,3 +340,16 @@ def test_an_acronym_never_spelt_out_in_its_article_takes_the_one_name_the_batch_
     assert named[("b", "CBI")] == "Confederation of British Industry"
     assert named[("d", "AOL")] == "AOL"  # a first word, not an expansion
     assert named[("g", "SEC")] == "SEC"  # spelt out two ways: neither
+
+
+def test_a_country_is_its_team_and_the_country_in_one_sports_report():
+    text = ("Wales beat France 24-18 in the Six Nations on Saturday. The France coach Bernard Laporte said his side "
+            "played badly. Gareth Thomas, who has played club rugby in France since 2004, scored two tries for Wales. "
+            "France will face Ireland in the next match of the championship, and the coach expects a close game.")
+    mentions, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    mw, ents, _ = canonicalise(mentions, pl.DataFrame(schema=ALIAS_SCHEMA))
+    france = mw.filter(pl.col("text") == "France").sort("start_char")
+    in_france = text.index("in France") + 3
+    assert france.filter(pl.col("start_char") == in_france)["label"].to_list() == ["GPE"], france
+    assert set(france.filter(pl.col("start_char") != in_france)["label"]) == {"ORG"}, france
+    assert france["entity_id"].n_unique() == 2, france

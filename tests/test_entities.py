@@ -254,6 +254,10 @@ def test_in_a_sports_report_a_place_used_as_an_actor_is_a_team_and_a_venue_stays
                      "in the cup match.")
     assert labels.get("Ajax") == {"ORG"} and labels.get("Al-Gharafa") == {"ORG"}, labels
     assert labels.get("Kaka") != {"ORG"}, labels
+    # a player's country is a nationality, not a team
+    labels = _labels("Davenport beat Russia's Elena Likhovtseva 6-3 6-2 in the fourth round of the tournament. Sprem "
+                     "saw off China's Li Na in the match before. The champion said the tennis was tough.")
+    assert labels.get("Russia") == {"GPE"} and labels.get("China") == {"GPE"}, labels
 
 
 def test_a_title_of_honour_stays_part_of_a_full_name():

@@ -47,11 +47,11 @@ QUOTE_SCHEMA = {
 def _doc_labels(mentions) -> dict[str, str]:
     """Doc-local voted label per mention key (fixes e.g. a surname tagged ORG)."""
     by_key = _doc_clusters([(m.text, m.key, m.label) for m in mentions], load_alias_table())
-    from .canonical import norm
+    from .canonical import cluster_key
 
     out = {}
     for m in mentions:
-        c = by_key.get(norm(m.key))
+        c = by_key.get(cluster_key(m.key, m.label))
         if c is not None:
             out[m.key] = _cluster_name_label(c)[1]
     return out

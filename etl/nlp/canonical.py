@@ -34,6 +34,13 @@ def coarse(label: str) -> str:
 
 
 @lru_cache(maxsize=1 << 18)  # called ~5 times per mention on a few distinct strings
+def cluster_key(key: str, label: str) -> str:
+    """The key an article's mentions cluster by: norm(key), except that a country as a team ('beat France',
+    ORG in a sports report) is another thing than the country ('the second half in France'), even in one
+    article."""
+    return norm(key) + "#team" if label == "ORG" and places().get(key) == "country" else norm(key)
+
+
 def norm(s: str) -> str:
     """Matching form of an alias: lower case, no dots/punctuation, hyphens as spaces, no leading 'the'."""
     s = s.replace("’", "'").replace("-", " ").replace("–", " ")
@@ -227,7 +234,7 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
     by_key: dict[str, _Cluster] = {}
     clusters: list[_Cluster] = []
     for text, key, label in rows:
-        nk = norm(key)
+        nk = cluster_key(key, label)
         if not nk or nk in JUNK:
             continue
         c = by_key.get(nk)
@@ -531,7 +538,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
         schema=ENTITY_SCHEMA,
     )
     out = (
-        mentions.with_columns(pl.col("key").map_elements(norm, return_dtype=pl.String).alias("_nk"))
+        mentions.with_columns(pl.struct("key", "label").map_elements(lambda r: cluster_key(r["key"], r["label"]),
+                                                                     return_dtype=pl.String).alias("_nk"))
         .join(keymap, on=["article_id", "_nk"], how="inner")
         .drop("_nk", "label")
         .join(ents.select("entity_id", "label"), on="entity_id", how="left")

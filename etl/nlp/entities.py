@@ -361,7 +361,9 @@ def _teams_by_use(doc: Doc, mentions: list[Mention]) -> set[str]:
         while root.dep_ == "conj" and root.head.i < root.i:
             root = root.head  # 'in Tel Aviv, Chicago and Athens': a list takes its first item's role
         prep = root.head if root.dep_ == "pobj" else None
-        team = (root.dep_ in TEAM_DEPS or root.dep_ in ("compound", "nmod") and root.head.lower_ in TEAM_HEADS
+        player = root.dep_ == "poss" and root.head.ent_type_ == "PERSON"  # 'Russia's Elena Likhovtseva': nationality
+        team = (root.dep_ in TEAM_DEPS and not player
+                or root.dep_ in ("compound", "nmod") and root.head.lower_ in TEAM_HEADS
                 or prep is not None and (prep.lower_ in TEAM_OBJ_PREPS or prep.dep_ == "agent"
                                          or prep.lower_ == "to" and prep.head.lower_ in LOSING_VERBS))
         votes[m.key] = votes.get(m.key, 0) + (1 if team else -1)
@@ -403,6 +405,17 @@ def _own_description(noun, m: Mention) -> bool:
     """A descriptor that does not describe another name after it ('Annie Lennox, metal group Motorhead')."""
     return not any(c.i > noun.i and not m.tok_start <= c.i < m.tok_end and c.dep_ in ("compound", "appos")
                    and c.tag_ in ("NNP", "NNPS") for c in noun.children)
+
+
+PLACE_PREPS = frozenset("in across throughout around inside".split())
+
+
+def _in_the_country(doc: Doc, m: Mention) -> bool:
+    """A country a sports report names as where something happens ('the second half in France', 'in the
+    Netherlands') is the country, though the same name is its team elsewhere in the article ('beat France')."""
+    root = doc[m.tok_end - 1]
+    return places().get(m.key) == "country" and m.label in ("GPE", "LOC") and root.dep_ == "pobj" \
+        and root.head.lower_ in PLACE_PREPS
 
 
 def _org_cue(doc: Doc, m: Mention) -> bool:
@@ -479,7 +492,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if m.key in clubs:
             m.label = "ORG"  # 'United boss Sir Alex Ferguson' after 'Manchester United': the club
-    _place_labels(mentions, sport)
+    _place_labels(mentions)
     orgs = {m.key for m in added} | {m.key for m in mentions if _named_like_a_firm(doc, m)}
     for m in mentions:
         if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
@@ -496,7 +509,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
         orgs |= _teams_by_use(doc, mentions) - surnames
     person_surnames = _surnames([m for m in mentions if m.key not in orgs])  # the labels have changed since
     for m in mentions:
-        if m.key in orgs:
+        if m.key in orgs and not (sport and _in_the_country(doc, m)):
             m.label = "ORG"
         elif m.key in person_surnames and " " not in m.text and m.label in SURNAME_MISLABELS:
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
@@ -642,19 +655,19 @@ def places() -> dict[str, str]:
         return {r["name"]: r["kind"] for r in csv.DictReader(fh)}
 
 
-def _place_labels(mentions: list[Mention], sport: bool) -> None:
+def _place_labels(mentions: list[Mention]) -> None:
     """A country or city the model tagged as something else is a place: 'Glasgow' PERSON, 'Cyprus'
-    PRODUCT. Kept as tagged: an organisation (a club is named after its town, a national side after its
-    country), except a country outside sports reports ('recognise Cyprus' tagged ORG); an event
-    ('Wimbledon'); a titled name ('Lord Irvine'); a word of a person's name in the article ('Houston'
-    after 'Whitney Houston')."""
+    PRODUCT, 'recognise Cyprus' ORG (a national side is an organisation by its use in a sports report,
+    _teams_by_use and _team_cue, not by the model's tag: 'Russia's Maria Sharapova'). Kept as tagged: a
+    city tagged as an organisation (a club is named after its town); an event ('Wimbledon'); a titled name
+    ('Lord Irvine'); a word of a person's name in the article ('Houston' after 'Whitney Houston')."""
     name_words = {w for m in mentions if m.label == "PERSON" and " " in m.key for w in m.key.split()}
     table = places()
     for m in mentions:
         kind = table.get(m.key)
         if kind is None or m.label in ("GPE", "LOC", "EVENT") or m.text != m.key or m.key in name_words:
             continue
-        if m.label != "ORG" or kind == "country" and not sport:
+        if m.label != "ORG" or kind == "country":
             m.label = "GPE"
 
 
