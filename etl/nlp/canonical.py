@@ -33,7 +33,7 @@ def coarse(label: str) -> str:
     return COARSE.get(label, label)
 
 
-@lru_cache(maxsize=1 << 18)  # called ~5 times per mention on a few distinct strings
+@lru_cache(maxsize=1 << 16)
 def cluster_key(key: str, label: str) -> str:
     """The key an article's mentions cluster by: norm(key), except that a country as a team ('beat France',
     ORG in a sports report) is another thing than the country ('the second half in France'), even in one
@@ -41,6 +41,7 @@ def cluster_key(key: str, label: str) -> str:
     return norm(key) + "#team" if label == "ORG" and places().get(key) == "country" else norm(key)
 
 
+@lru_cache(maxsize=1 << 18)  # called ~5 times per mention on a few distinct strings
 def norm(s: str) -> str:
     """Matching form of an alias: lower case, no dots/punctuation, hyphens as spaces, no leading 'the'."""
     s = s.replace("’", "'").replace("-", " ").replace("–", " ")

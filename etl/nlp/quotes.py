@@ -646,6 +646,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
     here = ix.doc[tok_i].idx
     speakers = {id(m) for pos, m in ix.speakers if pos < here}
     speaker_keys = {m.key for pos, m in ix.speakers if pos < here}
+    office_given = office is not None and any(_holds(h, office) for h in _office_table(ix).values())
     for k in range(bisect_left(ix.ment_starts, tok_i) - 1, -1, -1):
         m = ix.mentions[k]
         if m.tok_start >= tok_i:
@@ -675,7 +676,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
                 bonus += 1.0
         if office is not None:
             held = _offices_of(ix, m)
-            if not _holds(held, office) and (held or any(_holds(h, office) for h in _office_table(ix).values())):
+            if not _holds(held, office) and (held or office_given):
                 # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron', nor anyone
                 # without an office when the article gives it to someone
                 continue
