@@ -805,3 +805,13 @@ def test_a_clause_before_a_subordinate_attribution_is_narrative_not_what_it_repo
                    "The company also said it is planning to cut prices.")
     assert not [r for r in rows if r["text"].endswith("said")], rows
     assert _by_text(rows, "adding the latest")["speaker_name"] == "T-Mobile", rows
+
+
+def test_a_resolved_description_is_a_mention_of_its_person_for_later_pronouns():
+    """'The health secretary said ... he said' is the health secretary, though another man was named after
+    the secretary's own name; without the description counting as a mention, 'he' went to that man."""
+    rows = _quotes("Health Secretary John Reid has promised shorter waiting lists. Mr Reid said hospitals would get "
+                   "more money. But Tory Andrew Lansley said the plans were \"a gimmick\". The health secretary said "
+                   "the money would come from savings. Speaking on BBC Radio 4, he said patients would see the "
+                   "difference within a year.")
+    assert _by_text(rows, "patients would see the difference")["speaker_name"] == "John Reid"

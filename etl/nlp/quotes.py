@@ -252,6 +252,7 @@ class _DocIndex:
         self.sent_starts = [s.start for s in self.sents]
         self.quote_tok = bytearray(len(doc))  # 1 where a token is inside quotation marks
         self.speakers: list[tuple[int, Mention]] = []  # (char position of quote, speaker mention)
+        self.referred: list[tuple[int, Mention]] = []  # (token of a description or pronoun, the name it refers to)
         self.ment_starts = [m.tok_start for m in mentions]  # mentions are in document order
         self.gender_by_last: dict[str, str] | None = None
         self.offices_by_last: dict[str, set[str]] | None = None
@@ -647,31 +648,27 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
     speakers = {id(m) for pos, m in ix.speakers if pos < here}
     speaker_keys = {m.key for pos, m in ix.speakers if pos < here}
     office_given = office is not None and any(_holds(h, office) for h in _office_table(ix).values())
-    for k in range(bisect_left(ix.ment_starts, tok_i) - 1, -1, -1):
-        m = ix.mentions[k]
-        if m.tok_start >= tok_i:
-            continue
-        d = s_here - ix.sent_of(m.tok_start)
-        if d > 8:
-            break
+    def score_of(m: Mention, head: Token, at: int) -> float | None:
+        """The candidate m, written (or referred to) at token `at` with `head` its head word; None when it
+        cannot be the antecedent."""
+        d = s_here - ix.sent_of(at)
         lab = ix.label_of(m)
         if want == "PERSON" and lab != "PERSON":
-            continue
+            return None
         if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(m, lab, noun)):
-            continue
+            return None
         if want == "GROUP" and not (lab == "NORP" or lab == "ORG" and ix.doc[m.tok_end - 1].tag_ in ("NNPS", "NNS")):
-            continue
-        if ix.quote_tok[m.tok_start]:
-            continue
-        head = ix.doc[m.tok_end - 1]
-        if lab in _PLACE_LABELS and head.dep_ in ("compound", "amod", "nmod") and head.head.i >= m.tok_end \
+            return None
+        if ix.quote_tok[at]:
+            return None
+        if lab in _PLACE_LABELS and head.dep_ in ("compound", "amod", "nmod") and head.head.i > head.i \
                 and _noun_lemma(head.head) not in _STATE_NOUNS:
-            continue  # a place modifying a noun ('Sizzla's UK tour') speaks only as its state ('the US government')
+            return None  # a place modifying a noun ('Sizzla's UK tour') speaks only as its state ('the US government')
         bonus = 0.0
         if gender is not None:
             g = _gender_of_cluster(ix, m)
             if g is not None and g[0] != gender:
-                continue
+                return None
             if g == gender:
                 bonus += 1.0
         if office is not None:
@@ -679,7 +676,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
             if not _holds(held, office) and (held or office_given):
                 # 'the mayor' is not 'Prime Minister Tony Blair' nor 'Deputy Mayor Nicky Gavron', nor anyone
                 # without an office when the article gives it to someone
-                continue
+                return None
         if want != "PERSON":
             bonus += 0.5 * min(ix.key_count.get(m.key, 0), 6)  # the article's main organisation
             if noun is not None and (noun in m.key.lower().split() or _PRESS_NOUN.get(noun, frozenset()) & set(m.key.lower().split())):
@@ -705,11 +702,27 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         if head.dep_ == "poss":
             score -= 0.5
         elif want == "PERSON" and head.dep_ == "compound" and head.head.tag_ in ("NN", "NNS") \
-                and head.head.i >= m.tok_end:
+                and head.head.i > head.i:
             score -= 1.5  # 'an Alan Shearer strike': a name modifying a thing is no actor of the sentence
-        score += bonus
-        if score > best_score:
+        return score + bonus
+
+    for k in range(bisect_left(ix.ment_starts, tok_i) - 1, -1, -1):
+        m = ix.mentions[k]
+        if m.tok_start >= tok_i:
+            continue
+        if s_here - ix.sent_of(m.tok_start) > 8:
+            break
+        score = score_of(m, ix.doc[m.tok_end - 1], m.tok_start)
+        if score is not None and score > best_score:
             best, best_score = m, score
+    # a description or pronoun an earlier attribution resolved is a mention of its person where it stands
+    # ('The home secretary said ... Speaking on BBC One, he said': the home secretary, not a name before);
+    # a pronoun's only for a pronoun: a description names whom the article is about, not the latest 'he'
+    for at, m in ix.referred if want == "PERSON" else ():
+        if at < tok_i and s_here - ix.sent_of(at) <= 8 and (gender is not None or ix.doc[at].lower_ not in PRONOUNS_PERSON):
+            score = score_of(m, ix.doc[at], at)
+            if score is not None and score > best_score:
+                best, best_score = m, score
     return best
 
 
@@ -1398,7 +1411,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
                     sm = _last_speaker(ix, subj, last_attr)
                 if st is not None and (kind := _antecedent_kind(ix, subj, sm)) is not None:
                     q.extra[kind] = subj.i
-                _set_speaker(ix, q, st, sm)
+                _set_speaker(ix, q, st, sm, subj)
             elif q.kind != "indirect" and _subjectless(ix.doc[q.cue_i]):
                 source = last_attr  # 'Ms Jowell insisted: "..." And continued: "..."'
         elif "label" in q.extra:
@@ -1411,7 +1424,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             # 'Greene believes he lost the race. "In my semi-final ..."', also when the last quote was just
             # before: 'Ms Hodge said: "..." <new paragraph> Director Rob Tapp criticised the system. "There is ..."'
             # (a pronoun there is the last quote's speaker as often as not: that quote goes on)
-            _set_speaker(ix, q, *_speaker(ix, intro))
+            _set_speaker(ix, q, *_speaker(ix, intro), intro)
         elif q.extra.get("inherit") and last_marked is not None:
             source = last_marked
             if last_attr is not None and last_attr.start > last_marked.start:
@@ -1447,12 +1460,15 @@ def _cut_at_fragment(text: str, q: Quote, quotes: list[Quote]) -> bool:
     return False
 
 
-def _set_speaker(ix: _DocIndex, q: Quote, text: str | None, m: Mention | None) -> None:
-    """q's speaker as written and, when resolved, its mention, which becomes an earlier speaker for later quotes."""
+def _set_speaker(ix: _DocIndex, q: Quote, text: str | None, m: Mention | None, subj: Token | None = None) -> None:
+    """q's speaker as written and, when resolved, its mention, which becomes an earlier speaker for later quotes;
+    a subject that only refers to it ('the home secretary', 'he') becomes a mention of it there."""
     q.speaker_text = text
     if m is not None:
         q.speaker_start, q.speaker_end = m.start_char, m.end_char
         ix.speakers.append((q.start, m))
+        if subj is not None and not m.tok_start <= subj.i < m.tok_end:
+            ix.referred.append((subj.i, m))
 
 
 def _qwords(text: str) -> set[str]:
