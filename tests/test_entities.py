@@ -459,3 +459,9 @@ def test_a_known_organisation_is_one_however_the_model_tagged_it_and_a_band_s_na
     labels = _labels("Manchester United captain Roy Keane was sent off in the match. Keane scored twice in the cup "
                      "tie last season, the coach said after the game at the stadium.")
     assert labels.get("Keane") == {"PERSON"}, labels
+
+
+def test_a_name_ending_in_a_firm_s_suffix_is_an_organisation():
+    """'Pyra Labs' and 'Creative Labs' are tagged PERSON by the small model; the suffix says what they are."""
+    assert _labels("The software was developed by Pyra Labs, which Google bought in 2003.")["Pyra Labs"] == {"ORG"}
+    assert _labels("Rival maker Creative Labs said sales were strong.")["Creative Labs"] == {"ORG"}

@@ -499,6 +499,9 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             continue
         if m.key in surnames or m.key.lower() in GIVEN_NAMES:
             continue
+        if " " in m.key and m.key.split()[-1].lower() in FIRM_SUFFIXES:
+            orgs.add(m.key)  # 'Eon Labs' tagged PERSON, 'Cairn Energy' GPE: a firm's full name says so
+            continue
         if m.label == "PERSON" and " " in m.key:  # a full name is a person unless so described
             if _described_org(doc, m, FIRM_DESCRIPTORS):
                 orgs.add(m.key)
@@ -997,9 +1000,10 @@ def _link_acronyms(doc: Doc, mentions: list[Mention], starts: list[int]) -> list
     from .canonical import load_alias_table, norm  # canonical imports this module
 
     expand: dict[str, Mention] = {}
+    text = doc.text  # a property that joins every token's text: once, not once per mention
     for a in mentions:
         # the bracket right after the name defines the acronym, whether or not the model tagged it
-        m = _BRACKET_ACRONYM.match(doc.text, a.end_char)
+        m = _BRACKET_ACRONYM.match(text, a.end_char)
         # not a country or a known name in brackets ('Andy Roddick (US)')
         if m is not None and len(a.key.split()) >= 2 and a.label != "PERSON" and m.group(1) not in places() \
                 and load_alias_table().get(norm(m.group(1)), ("", ""))[1] != "GPE":
