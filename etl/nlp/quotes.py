@@ -256,7 +256,7 @@ class _DocIndex:
         self.ment_starts = [m.tok_start for m in mentions]  # mentions are in document order
         self.gender_by_last: dict[str, str] | None = None
         self.offices_by_last: dict[str, set[str]] | None = None
-        first_line = doc.text.find("\n")  # a short first line over a line break is the headline
+        first_line = self.text.find("\n")  # a short first line over a line break is the headline
         self.headline_end = first_line if 0 < first_line <= 120 else 0
 
     def tok_at(self, char: int) -> int:
@@ -1313,8 +1313,8 @@ def speaker_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[
 
 def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None) -> list[Quote]:
     """Quotes of a parsed doc; sents: list(doc.sents) when the caller already has it."""
-    text = doc.text
     ix = _DocIndex(doc, mentions, person_keys, sents)
+    text = ix.text
     spans = find_quote_spans(text)
     ix.mark_quotes(spans)
     quotes: list[Quote] = []
