@@ -500,7 +500,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
         if m.key in surnames or m.key.lower() in GIVEN_NAMES:
             continue
         if " " in m.key and m.key.split()[-1].lower() in FIRM_SUFFIXES:
-            orgs.add(m.key)  # 'Eon Labs' tagged PERSON, 'Cairn Energy' GPE: a firm's full name says so
+            orgs.add(m.key)  # 'Pyra Labs' tagged PERSON, 'X1 Technologies' WORK_OF_ART: a firm's full name says so
             continue
         if m.label == "PERSON" and " " in m.key:  # a full name is a person unless so described
             if _described_org(doc, m, FIRM_DESCRIPTORS):
