@@ -465,3 +465,44 @@ def test_a_name_ending_in_a_firm_s_suffix_is_an_organisation():
     """'Pyra Labs' and 'Creative Labs' are tagged PERSON by the small model; the suffix says what they are."""
     assert _labels("The software was developed by Pyra Labs, which Google bought in 2003.")["Pyra Labs"] == {"ORG"}
     assert _labels("Rival maker Creative Labs said sales were strong.")["Creative Labs"] == {"ORG"}
+
+
+TEAM_SHEET = (
+    "Chelsea were held by Manchester City on Saturday. Lampard hit the bar and the champions-elect dropped points.\n\n"
+    "Chelsea: Cech, Paulo Ferreira, Gallas, Terry, Bridge, Jarosik (Tiago 56), Lampard, Makelele, Duff, Gudjohnsen, "
+    "Kezman (Cole 63).\n"
+    "Subs Not Used: Johnson, Smertin.\n\n"
+    "Backs: B Cohen (England), C Paterson (Scotland), J Fourie (S Africa) T Umaga (New Zealand).\n"
+)
+
+
+def test_the_names_of_a_team_sheet_are_people_with_their_initials_and_brackets_are_teams():
+    """The small model tags team-sheet names ORG or GPE ('Smertin'), drops initials or leaves them untagged; a
+    sheet lists people, and a bracketed country there is the side they play for."""
+    labels = _labels(TEAM_SHEET)
+    for name in ("Cech", "Paulo Ferreira", "Jarosik", "Tiago", "Kezman", "Cole", "Smertin", "B Cohen", "J Fourie", "T Umaga"):
+        assert labels.get(name) == {"PERSON"}, (name, labels)
+    assert labels["Lampard"] == {"PERSON"}  # in the report too
+    assert labels["Scotland"] == {"ORG"} and labels["S Africa"] == {"ORG"}, labels
+
+
+def test_a_list_of_clubs_is_no_team_sheet():
+    labels = _labels(
+        "The striker has been linked with a move in the transfer window to clubs across the league.\n\n"
+        "Arsenal, Chelsea, Liverpool, Everton, Newcastle and Tottenham have all watched the striker this season."
+    )
+    assert "PERSON" not in labels.get("Arsenal", set()) and "PERSON" not in labels.get("Liverpool", set()), labels
+
+
+def test_names_run_together_across_v_or_or_are_two():
+    labels = _labels("Blackburn v Burnley\n\nThe FA Cup draw means Bolton host Arsenal or Sheffield United in the fifth "
+                     "round, and the league match was postponed. The striker scored a goal.")
+    assert labels.get("Blackburn") == {"ORG"} and labels.get("Burnley") == {"ORG"}, labels
+    assert "Arsenal" in labels and "Sheffield United" in labels and "Arsenal or Sheffield United" not in labels, labels
+
+
+def test_a_firm_named_general_keeps_its_name():
+    """'General' is a military title, but 'General Motors' tagged ORG is the firm, its acronym too."""
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [
+        "The world's biggest carmaker General Motors (GM) is recalling cars. GM said it would pay."]}))
+    assert set(m.filter(pl.col("text").is_in(["General Motors", "GM"]))["key"]) == {"General Motors"}

@@ -815,3 +815,19 @@ def test_a_resolved_description_is_a_mention_of_its_person_for_later_pronouns():
                    "the money would come from savings. Speaking on BBC Radio 4, he said patients would see the "
                    "difference within a year.")
     assert _by_text(rows, "patients would see the difference")["speaker_name"] == "John Reid"
+
+
+def test_a_firm_described_by_its_earlier_description_is_the_firm():
+    """'Computer giant Microsoft ... the software giant said': the description names the firm, not a person."""
+    rows = _quotes("Computer giant Microsoft has launched a scheme to replace counterfeit software. In June, the "
+                   "software giant said that the update would not work with pirated copies.")
+    assert _by_text(rows, "the update would not work")["speaker_name"] == "Microsoft"
+
+
+def test_a_message_speaks_for_its_sender_and_a_misparsed_apposition_keeps_the_name():
+    rows = _quotes("Alastair Campbell is at the centre of a row.\n\nMr Campbell's e-mail, which was intended for a party "
+                   "official, suggested they should get the agency's boss to issue a statement. Cory Doctorow, "
+                   "European outreach coordinator for digital civil liberties group Electronic Frontier Foundation, "
+                   "said that Google should not be penalised for its market dominance.")
+    assert _by_text(rows, "they should get the agency")["speaker_name"] == "Alastair Campbell"
+    assert _by_text(rows, "Google should not be penalised")["speaker_name"] == "Cory Doctorow"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,8 @@ HONORIFICS = frozenset(
     mayor sheikh ayatollah cardinal archbishop bishop rev rev. reverend gen. gen general
     col. colonel capt. captain sgt. sergeant lt. lieutenant coach""".split()
 )
+# Titles that begin firms' names too: 'General Motors' tagged ORG is no general called Motors.
+FIRM_NAME_TITLES = frozenset({"general"})
 # Titles that only people take ("Mr", not "President Bush Library" or "King's College").
 PERSONAL_TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. sir dame prof prof. professor".split())
 # Titles of honour that are part of a full name as written ("Sir Alex Ferguson", "Dame Judi Dench"); other
@@ -105,7 +108,7 @@ def normalise_key(text: str, label: str) -> str:
     words = t.split(" ")
     if words and words[0].lower() == "the" and len(words) > 1:
         words = words[1:]
-    if label == "PERSON" or (len(words) > 1 and words[0].lower() in HONORIFICS):
+    if label == "PERSON" or (len(words) > 1 and words[0].lower() in HONORIFICS - FIRM_NAME_TITLES):
         words = _strip_titles(words)
     return " ".join(words)
 
@@ -204,14 +207,30 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         if e - s == 1 and text.isupper() and len(text) > 5 and label == "PERSON":
             continue  # shouted headline words
         out.append(span_mention(span, label, starts))
-    out = _as_one_mention(_untagged_institutions(doc, out, starts), _press_names(doc), "ORG", starts)
+    out = _as_one_mention(_untagged_institutions(doc, _split_joined(doc, out, starts), starts), _press_names(doc), "ORG", starts)
     out = _as_one_mention(out, _constituencies(doc), "GPE", starts)
     out = _titled_names(doc, _propagate(doc, out, starts), starts)
-    n = len(out)
-    out = _context_labels(doc, out, starts)
-    if len(out) > n:  # names found by their description are tagged where the model missed them too
-        out = _propagate(doc, out, starts)
+    # names found by their description, and names the context made a person or an organisation ('Sociedad',
+    # tagged GPE, is the club in a sports report), are tagged where the model missed them too
+    out = _propagate(doc, _lineups(doc, _context_labels(doc, out, starts), starts), starts)
     return _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts)
+
+
+_JOINERS = frozenset({"or", "v", "v.", "vs", "vs."})
+
+
+def _split_joined(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """Two names the model ran into one across 'v' or 'or' ('Blackburn v Burnley', 'Arsenal or Sheffield
+    United') are two mentions; sides of a fixture in a sports report are teams."""
+    out = []
+    for m in mentions:
+        k = next((k for k in range(m.tok_start + 1, m.tok_end - 1) if doc[k].lower_ in _JOINERS), None)
+        if k is None or m.label in ("WORK_OF_ART", "LAW"):  # 'Spider-Man or Batman', 'Roe v Wade'
+            out.append(m)
+            continue
+        label = "ORG" if doc[k].lower_ != "or" and sports_report(doc) else m.label
+        out += [span_mention(doc[m.tok_start : k], label, starts), span_mention(doc[k + 1 : m.tok_end], label, starts)]
+    return out
 
 
 # Last words of a firm's full name that its short form drops: 'Cairn Energy' is 'Cairn', 'Baikal Finance
@@ -438,8 +457,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     name tagged as an organisation, product or title is a person again."""
     from .canonical import load_nicknames, norm  # canonical imports this module
 
-    words = [t.lower_ for t in doc if t.is_alpha]
-    sport = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
+    sport = sports_report(doc)
     surnames = _surnames(mentions)
     taken = taken_tokens(mentions)
     added = []
@@ -516,12 +534,89 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
             m.label = "ORG"
         elif m.key in person_surnames and " " not in m.text and m.label in SURNAME_MISLABELS:
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
-        elif sport and m.key in club_names() and m.key not in person_surnames and not _at_venue(doc, m.tok_start):
-            m.label = "ORG"  # 'Everton' tagged PERSON, 'Anderlecht' GPE: a club, unless the game is played there
+        elif sport and (m.key in club_names() or m.key in club_towns()) and m.key not in person_surnames \
+                and not _at_venue(doc, m.tok_start):
+            # 'Everton' tagged PERSON, 'Anderlecht' GPE, 'Bolton host Arsenal': a club, unless the game is played there
+            m.label = "ORG"
         elif _known_organisation(m.text, sport) and m.key not in person_surnames:
             m.label = "ORG"  # 'Konami' tagged PERSON, 'Beastie Boys' WORK_OF_ART
     _list_labels(doc, mentions, surnames, sport)
     return mentions
+
+
+def sports_report(doc: Doc) -> bool:
+    """Whether the article is a sports report, by the share of sports words in it."""
+    words = [t.lower_ for t in doc if t.is_alpha]
+    return bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
+
+
+# A team sheet or squad list: 'Chelsea: Cech, Paulo Ferreira, Terry, Jarosik (Tiago 56), ...', 'Backs: B Cohen
+# (England), C Paterson (Scotland), ...': players, with an initial, a substitute and the minute he came on, or
+# the club or country a player comes from in brackets.
+_NAME_WORD = r"[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*"
+_NAME_PARTICLE = r"(?:van|von|de|der|den|da|di|do|dos|du|le|la|del|ter)"
+_LIST_NAME = rf"(?:[A-Z]\.? )?(?:{_NAME_PARTICLE} )*{_NAME_WORD}(?: (?:{_NAME_PARTICLE} )*{_NAME_WORD}){{0,2}}"
+_LIST_ITEM = re.compile(rf"({_LIST_NAME})(?: \d{{1,3}})?(?: \(([^()]{{1,40}})\))?")  # 'Riggott 74' scored
+_LIST_SEP = r"(?:[,;] (?:and )?|(?<=\)) )"  # 'C Latham (Australia); R Caucaunibuca (Fiji), J Fourie (S Africa) T Umaga'
+_LIST_RUN = re.compile(rf"(?:(?<=: )|^)(?:{_LIST_ITEM.pattern}{_LIST_SEP})+(?:and )?{_LIST_ITEM.pattern}", re.M)
+# the goals: 'Riggott 74, Graham 86.'
+_SCORERS = re.compile(rf"{_LIST_NAME} \d{{1,3}}(?:, {_LIST_NAME} \d{{1,3}})*\.?")
+_BRACKET_TEAM = re.compile(rf"({_LIST_NAME})(?:, [a-z .]+)?")  # '(England)', '(Ireland, capt)', '(Stade Toulousain)'
+_SUBSTITUTE = re.compile(rf"({_LIST_NAME}) \d{{1,3}}")  # 'Jarosik (Tiago 56)'
+_LINEUP_LABEL = re.compile(r"\b(?:subs|substitutes|replacements|reserves|forwards|backs|goalkeepers|defenders|"
+                           r"midfielders|strikers|squad|team|not used)\s*:\s*$", re.I)
+LINEUP_MIN_ITEMS = 6
+LINEUP_MIN_AFTER_LABEL = 2  # 'Subs Not Used: Cooper, Knight'; 'Chelsea: Cech, ...' has eleven
+LINEUP_MAX_KNOWN = 0.3  # 'Arsenal, Chelsea, Everton, ...' lists clubs, not players
+
+
+def _lineups(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """In a sports report, the names of a team sheet are people, whatever the model made of them ('B Cohen'
+    tagged ORG, 'Gregan' GPE, 'Parnaby' untagged, 'Rougerie' without its initial), and the bracketed club or
+    country they come from is a team; every other mention of such a name in the article is the person too."""
+    if not sports_report(doc):
+        return mentions
+    from .canonical import load_nicknames, norm  # canonical imports this module
+
+    def known(name: str) -> bool:
+        return name in places() or name in club_names() or norm(name) in load_nicknames() \
+            or known_organisations().get(name) not in (None, "band")
+
+    text = doc.text
+    spans: list[tuple[int, int, str]] = []
+    for run in _LIST_RUN.finditer(text):
+        items = list(_LIST_ITEM.finditer(run.group(0)))
+        line = text[text.rfind("\n", 0, run.start()) + 1 : run.start()]
+        eol = text.find("\n", run.start())
+        scorers = not line.strip() and _SCORERS.fullmatch(text, run.start(), eol if eol >= 0 else len(text)) is not None
+        if len(items) < (LINEUP_MIN_AFTER_LABEL if _LINEUP_LABEL.search(line) or scorers else LINEUP_MIN_ITEMS) \
+                or sum(known(it.group(1)) for it in items) > LINEUP_MAX_KNOWN * len(items):
+            continue
+        for it in items:
+            spans.append((run.start() + it.start(1), run.start() + it.end(1), "PERSON"))
+            if it.group(2) is None:
+                continue
+            b = run.start() + it.start(2)
+            if sub := _SUBSTITUTE.fullmatch(it.group(2)):
+                spans.append((b, b + sub.end(1), "PERSON"))
+            elif team := _BRACKET_TEAM.fullmatch(it.group(2)):
+                lead = 4 if team.group(1).startswith("The ") else 0  # '(The Borders)'
+                spans.append((b + lead, b + team.end(1), "ORG"))
+    if not spans:
+        return mentions
+    added, cover = [], set()
+    for a, b, label in spans:
+        span = doc.char_span(a, b, alignment_mode="contract")
+        if span is None or not len(span):
+            continue
+        added.append(span_mention(span, label, starts))
+        cover.update(range(span.start, span.end))
+    people = {m.key for m in added if m.label == "PERSON"}
+    kept = [m for m in mentions if cover.isdisjoint(range(m.tok_start, m.tok_end))]
+    for m in kept:
+        if m.key in people and m.label != "PERSON" and not known(m.text):
+            m.label = "PERSON"  # 'Gregan' in the report, tagged GPE
+    return with_added(kept, added)
 
 
 @lru_cache(maxsize=1)
@@ -529,6 +624,15 @@ def club_names() -> frozenset[str]:
     """Names of football and rugby clubs (clubs.csv, editable): in a sports report they name the club."""
     with open(CLUBS_CSV, newline="", encoding="utf-8") as fh:
         return frozenset(r["name"] for r in csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def club_towns() -> frozenset[str]:
+    """The towns of one club each, which a sports report names the club by ('Bolton' for Bolton Wanderers,
+    'Cardiff' for Cardiff City); not a town of two ('Sheffield', 'Bristol')."""
+    towns = Counter(" ".join(n.split()[:-1]) for n in club_names()
+                    if len(n.split()) > 1 and n.split()[-1].lower() in CLUB_WORDS)
+    return frozenset(t for t, k in towns.items() if k == 1 and t in places()) - club_names()
 
 
 @lru_cache(maxsize=1)

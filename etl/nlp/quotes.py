@@ -296,7 +296,7 @@ def _cue_text(t: Token) -> str:
 
 # What a speaker issues or releases: 'X released a letter saying ...' makes X the speaker.
 MESSAGE_NOUNS = frozenset(
-    "statement statements letter tweet tweets email message post note release memo ad video response article reply op-ed column interview speech remarks".split()
+    "statement statements letter tweet tweets email emails e-mail e-mails message post note release memo ad video response article reply op-ed column interview speech remarks".split()
 )
 # Things that say something without being anyone: 'research suggesting ...', 'a webpage announcing ...'
 SOURCE_NOUNS = MESSAGE_NOUNS | frozenset(
@@ -368,6 +368,9 @@ def _subject_of(v: Token) -> Token | None:
             if c.dep_ == "nsubj" and c.lower_ not in _RELATIVE_PRONOUNS:
                 # of two subjects ('LONDON (Reuters) - Jane Roe said'), the one next to the verb
                 nxt = [d for d in cur.children if d.dep_ == "nsubj" and c.i < d.i < cur.i]
+                if nxt and c.tag_ in ("NNP", "NNPS") and nxt[-1].tag_ in ("NN", "NNS") \
+                        and c.i + 1 < len(c.doc) and c.doc[c.i + 1].text == "," and nxt[-1].left_edge.i == c.i + 2:
+                    return c  # 'Cory Doctorow, European outreach coordinator for ..., said': a misparsed apposition
                 return nxt[-1] if nxt else c
         if cur.dep_ == "acl" and cur.tag_ == "VBG":  # "with X saying ..."
             h = cur.head
@@ -738,6 +741,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
     doc = ix.doc
     lo = ix.sents[max(ix.sent_of(subj.i) - 6, 0)].start
     own_modifiers = {c.lower_ for c in subj.lefts}  # 'the deputy mayor' may take 'Deputy Mayor Jane Roe'
+    # 'the software giant' is the firm 'Computer giant Microsoft' named
+    labels = ("PERSON", "ORG") if _noun_lemma(subj) in ORG_NOUNS else ("PERSON",)
     for i in range(subj.i - 1, lo - 1, -1):
         t = doc[i]
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
@@ -747,16 +752,14 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
         holder = ix.ment_by_tok.get(t.head.i)
         if any(w.lower_ in _OTHER_ROLE and w.lower_ not in own_modifiers for w in doc[max(i - 2, 0) : i]):
             continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor', 'Deputy Prime Minister John Prescott' not 'the prime minister'
-        if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) == "PERSON":
+        if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) in labels:
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
         clausal = {x.i for c in t.children if c.dep_ in ("relcl", "acl") for x in c.subtree}
         sub = [x for x in t.subtree if abs(x.i - t.i) <= 6 and x.i not in clausal]  # a noun phrase, not 'who added ...'
         for x in sub:
             m = ix.ment_by_tok.get(x.i)
-            if m is not None and ix.label_of(m) == "PERSON" and x.dep_ in ("appos", "compound", "conj") or (
-                m is not None and ix.label_of(m) == "PERSON" and x.head.i == t.i
-            ):
+            if m is not None and ix.label_of(m) in labels and (x.dep_ in ("appos", "compound", "conj") or x.head.i == t.i):
                 return doc[sub[0].i : sub[-1].i + 1].text, m
         if dets and dets[0] in ("a", "an") or not dets:
             a, b = sub[0].i, sub[-1].i + 1
@@ -958,6 +961,10 @@ def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
             return phrase, named[-1]
         if inner and nl in _GOV_NOUNS:
             return phrase, None  # 'the Russian government': no country to link, the phrase says it
+    if nl in MESSAGE_NOUNS:
+        author = _author_of(ix, subj)  # 'Mr Campbell's e-mail suggested', 'a BBC statement said'
+        if author is not None:
+            return phrase, author
     if nl in DOCUMENT_NOUNS and not has_ment:
         author = _document_author(ix, subj, definite)
         if author is not None:
