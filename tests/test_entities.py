@@ -501,6 +501,15 @@ def test_names_run_together_across_v_or_or_are_two():
     assert "Arsenal" in labels and "Sheffield United" in labels and "Arsenal or Sheffield United" not in labels, labels
 
 
+def test_a_club_s_town_is_the_club_in_a_report_that_names_clubs_and_a_town_in_an_athletics_report():
+    labels = _labels("The FA Cup draw means Bolton host Arsenal in the fifth round, while Chelsea face a trip to "
+                     "Newcastle. The striker scored a goal in the league match.")
+    assert labels.get("Bolton") == {"ORG"} and labels.get("Newcastle") == {"ORG"}, labels
+    labels = _labels("Chris Tomlinson will miss the European Indoor Championships after an injury at the Birmingham "
+                     "meeting. The Birmingham athlete won a medal last season and the champion will compete again.")
+    assert "ORG" not in labels.get("Birmingham", set()), labels
+
+
 def test_a_firm_named_general_keeps_its_name():
     """'General' is a military title, but 'General Motors' tagged ORG is the firm, its acronym too."""
     m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [

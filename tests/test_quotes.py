@@ -831,3 +831,10 @@ def test_a_message_speaks_for_its_sender_and_a_misparsed_apposition_keeps_the_na
                    "said that Google should not be penalised for its market dominance.")
     assert _by_text(rows, "they should get the agency")["speaker_name"] == "Alastair Campbell"
     assert _by_text(rows, "Google should not be penalised")["speaker_name"] == "Cory Doctorow"
+
+
+def test_a_role_phrase_after_the_verb_ends_in_its_person_where_a_role_word_was_read_as_a_verb():
+    """'said Tory shadow local government secretary Caroline Spelman': the parser reads 'shadow' as a verb."""
+    rows = _quotes("The Conservatives claimed the plans would cost more. \"This is typical of Lib Dem hypocrisy,\" said "
+                   "Tory shadow local government secretary Caroline Spelman.")
+    assert _by_text(rows, "typical of Lib Dem hypocrisy")["speaker_name"] == "Caroline Spelman"

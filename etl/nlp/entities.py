@@ -529,14 +529,17 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     if sport:
         orgs |= _teams_by_use(doc, mentions) - surnames
     person_surnames = _surnames([m for m in mentions if m.key not in orgs])  # the labels have changed since
+    # a town is its club in a report that names clubs ('Bolton host Arsenal'), not in an athletics report ('The
+    # Birmingham athlete', from Middlesbrough)
+    clubs_named = sport and len({m.key for m in mentions if m.key in club_names()}) >= 2
     for m in mentions:
         if m.key in orgs and not (sport and _in_the_country(doc, m)):
             m.label = "ORG"
         elif m.key in person_surnames and " " not in m.text and m.label in SURNAME_MISLABELS:
             m.label = "PERSON"  # 'Graeme Souness' ... 'Souness' tagged ORG
-        elif sport and (m.key in club_names() or m.key in club_towns()) and m.key not in person_surnames \
+        elif sport and (m.key in club_names() or m.key in club_towns() and clubs_named) and m.key not in person_surnames \
                 and not _at_venue(doc, m.tok_start):
-            # 'Everton' tagged PERSON, 'Anderlecht' GPE, 'Bolton host Arsenal': a club, unless the game is played there
+            # 'Everton' tagged PERSON, 'Anderlecht' GPE, 'Bolton host Arsenal': a club, unless a game is played there
             m.label = "ORG"
         elif _known_organisation(m.text, sport) and m.key not in person_surnames:
             m.label = "ORG"  # 'Konami' tagged PERSON, 'Beastie Boys' WORK_OF_ART

@@ -429,8 +429,26 @@ def _adjacent_subject(ix: _DocIndex, v: Token) -> Token | None:
                 # a person is a noun phrase however it was parsed ('said Skelly' as an adverb)
                 while j + 1 < len(doc) and doc[j + 1].tag_ in _NOUN_TAGS and not ix.quote_tok[j + 1]:
                     j += 1  # the head ends the phrase: 'Rubio spokesman Alex Conant'
-                return doc[j]
+                named = j in ix.ment_by_tok and ix.label_of(ix.ment_by_tok[j]) == "PERSON"
+                return doc[j] if named else _named_at_end(ix, j) or doc[j]
     return _named_after_close(ix, v)
+
+
+_ROLE_RUN_TAGS = _NOUN_TAGS | {"JJ", "VB", "VBP"}
+
+
+def _named_at_end(ix: _DocIndex, j: int) -> Token | None:
+    """The person a role phrase ends in, where the parser read a role word as a verb: '," said Tory shadow
+    local government secretary Caroline Spelman' ('shadow' a verb)."""
+    doc = ix.doc
+    for k in range(j + 1, min(j + 9, len(doc))):
+        t = doc[k]
+        m = ix.ment_by_tok.get(k)
+        if m is not None and ix.label_of(m) == "PERSON":
+            return doc[m.tok_end - 1] if m.tok_start == k else None
+        if ix.quote_tok[k] or not t.is_alpha or t.tag_ not in _ROLE_RUN_TAGS:
+            return None
+    return None
 
 
 def _named_after_close(ix: _DocIndex, v: Token) -> Token | None:
