@@ -515,3 +515,12 @@ def test_a_firm_named_general_keeps_its_name():
     m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [
         "The world's biggest carmaker General Motors (GM) is recalling cars. GM said it would pay."]}))
     assert set(m.filter(pl.col("text").is_in(["General Motors", "GM"]))["key"]) == {"General Motors"}
+
+
+def test_a_person_s_role_before_a_name_tagged_otherwise_makes_a_person_and_the_surname_follows():
+    """'Newcastle boss Graeme Souness' is tagged ORG and 'Souness' PRODUCT by the small model."""
+    labels = _labels("Newcastle boss Graeme Souness has reopened his dispute with Craig Bellamy. Bellamy left Newcastle "
+                     "after a row with Souness. Souness said Bellamy did not score enough goals for the club this season. "
+                     "Defending champion Arsenal lost their league match.")
+    assert labels["Graeme Souness"] == {"PERSON"} and labels["Souness"] == {"PERSON"}, labels
+    assert labels["Arsenal"] == {"ORG"}, labels

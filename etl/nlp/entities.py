@@ -154,6 +154,8 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
             e = taken_to = _institution_end(doc, s, e)
         if label != "PERSON" and s > 0 and e - s <= 3 and doc[s - 1].text[:1].isupper() and _person_title(doc[s - 1], doc[s]):
             label = "PERSON"  # 'Mr Katwala' tagged GPE, 'Dr Nobles' ORG: a personal title before a name is a person
+        elif label not in ("PERSON", "NORP") and s > 0 and _role_before_name(doc, s, e):
+            label = "PERSON"  # 'Newcastle boss Graeme Souness', 'actor Ewan McGregor' tagged ORG
         # "Bill Cosby - moved to ...": a spaced dash ends the name (a hyphen has no space before it), unless
         # a person's given name follows it ("MPs - Keith Vaz"); "Lord Dubs' Succession Bill": so does a
         # possessive inside a person's name
@@ -853,6 +855,22 @@ def _institution_end(doc: Doc, s: int, e: int, bare: bool = False) -> int:
 def _name_words(span: Span) -> int:
     """Words of a name as a reader counts them: 'Betts-Green' is one, so is the particle name 'da Silva'."""
     return sum(1 for w in span.text.split() if not w.islower())
+
+
+# Role nouns that also describe organisations ('defending champion Arsenal', 'rival Microsoft', 'nominee Hotel
+# Rwanda'): no sign of a person before a name.
+_SHARED_ROLES = frozenset("""champion champions rival opponent challenger supporter host owner head incumbent agent
+    representative delegate chief officer critic man woman veteran nominee""".split())
+
+
+def _role_before_name(doc: Doc, s: int, e: int) -> bool:
+    """A person's role in lower case right before two or three capitalised words that name no place, club or
+    known organisation ('boss Graeme Souness', 'captain Fabien Pelous')."""
+    role, words = doc[s - 1], doc[s:e]
+    return role.is_lower and role.lower_ in PERSON_ROLE_NOUNS and role.lower_ not in _SHARED_ROLES \
+        and 2 <= len(words) <= 3 and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
+        and words[-1].lower_ not in NAME_HEADS | FIRM_SUFFIXES | CLUB_WORDS \
+        and not {words.text, words[0].text} & (places().keys() | club_names() | known_organisations().keys())
 
 
 def _person_title(t, nxt) -> bool:
