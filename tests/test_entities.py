@@ -524,3 +524,11 @@ def test_a_person_s_role_before_a_name_tagged_otherwise_makes_a_person_and_the_s
                      "Defending champion Arsenal lost their league match.")
     assert labels["Graeme Souness"] == {"PERSON"} and labels["Souness"] == {"PERSON"}, labels
     assert labels["Arsenal"] == {"ORG"}, labels
+
+
+def test_the_bbc_s_channels_and_services_are_organisations_of_their_whole_names():
+    """The model cuts 'BBC Radio Five Live' at 'Five', keeps 'BBC' of 'BBC One' and tags 'BBC1' PERSON."""
+    labels = _labels("Speaking on BBC Radio Five Live, the minister said the plan was fair. The interview was shown on "
+                     "BBC One and BBC1 later, and the BBC said it had complained.")
+    for name in ("BBC Radio Five Live", "BBC One", "BBC1", "BBC"):
+        assert labels.get(name) == {"ORG"}, (name, labels)

@@ -211,6 +211,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         out.append(span_mention(span, label, starts))
     out = _as_one_mention(_untagged_institutions(doc, _split_joined(doc, out, starts), starts), _press_names(doc), "ORG", starts)
     out = _as_one_mention(out, _constituencies(doc), "GPE", starts)
+    out = _as_one_mention(out, _channel_names(doc), "ORG", starts)
     out = _titled_names(doc, _propagate(doc, out, starts), starts)
     # names found by their description, and names the context made a person or an organisation ('Sociedad',
     # tagged GPE, is the club in a sports report), are tagged where the model missed them too
@@ -999,6 +1000,19 @@ def _press_names(doc: Doc) -> list[Span]:
             continue
         out.append(doc[i + 1 : e])
     return out
+
+
+# The BBC's channels, stations and services are organisations of their own names ('BBC Radio Five Live',
+# which the model cuts at 'Five'; 'BBC One', of which it keeps 'BBC'; 'BBC1', tagged PERSON).
+_CHANNEL = re.compile(r"\bBBC(?:[1-4]\b|(?: (?:Radio (?:[1-7]|Five Live|[A-Z][a-z]+)|Five Live|News 24|News Online|News|"
+                      r"Sport(?: Scotland| Wales| Online)?|World Service|World|Online|One|Two|Three|Four|Scotland|Wales|"
+                      r"Northern Ireland|Parliament|Worldwide|Films|Trust|Television|TV)\b))")
+
+
+def _channel_names(doc: Doc) -> list[Span]:
+    """The BBC's channels and services as written (the gold's 'BBC Radio 4', 'BBC One', 'BBC Sport')."""
+    spans = (doc.char_span(m.start(), m.end(), alignment_mode="expand") for m in _CHANNEL.finditer(doc.text))
+    return [sp for sp in spans if sp is not None]
 
 
 # Members elected for a constituency: 'the MP for Ealing North', 'Labour MP for Bethnal Green and Bow'.
