@@ -16,7 +16,7 @@ import polars as pl
 from etl.parallel import fork_executor
 
 from .canonical import _doc_clusters, _cluster_name_label, canonicalise, link_speakers, load_alias_table
-from .entities import doc_mentions
+from .entities import doc_mentions, doc_text
 from .model import CHUNK_CHARS, load_nlp
 from .quotes import extract_quotes, speaker_names
 
@@ -236,7 +236,7 @@ def _annotate_rows(ids: list[str], texts: list[str], batch_size: int) -> tuple[d
             m_cols["end_char"].append(m.end_char + off)
             m_cols["sentence_index"].append(m.sentence_index + sent_base)
             m_cols["key"].append(m.key)
-        text = doc.text
+        text = doc_text(doc)
         for q in quotes:
             q_cols["article_id"].append(aid)
             q_cols["text"].append(text[q.start : q.end])

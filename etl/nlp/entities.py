@@ -215,7 +215,10 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _titled_names(doc, _propagate(doc, out, starts), starts)
     # names found by their description, and names the context made a person or an organisation ('Sociedad',
     # tagged GPE, is the club in a sports report), are tagged where the model missed them too
-    out = _propagate(doc, _lineups(doc, _context_labels(doc, out, starts), starts), starts)
+    labels = {id(m): m.label for m in out}
+    out = _lineups(doc, _context_labels(doc, out, starts), starts)
+    if any(labels.get(id(m)) != m.label for m in out):
+        out = _propagate(doc, out, starts)
     return _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts)
 
 
@@ -551,9 +554,18 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
 
 
 def sports_report(doc: Doc) -> bool:
-    """Whether the article is a sports report, by the share of sports words in it."""
-    words = [t.lower_ for t in doc if t.is_alpha]
-    return bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
+    """Whether the article is a sports report, by the share of sports words in it (once per doc)."""
+    if "sport" not in doc.user_data:
+        words = [t.lower_ for t in doc if t.is_alpha]
+        doc.user_data["sport"] = bool(words) and sum(w in SPORT_WORDS for w in words) >= SPORT_DENSITY * len(words)
+    return doc.user_data["sport"]
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text, a property that joins every token's text on each read: once per doc."""
+    if "text" not in doc.user_data:
+        doc.user_data["text"] = doc.text
+    return doc.user_data["text"]
 
 
 # A team sheet or squad list: 'Chelsea: Cech, Paulo Ferreira, Terry, Jarosik (Tiago 56), ...', 'Backs: B Cohen
@@ -588,7 +600,7 @@ def _lineups(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Menti
         return name in places() or name in club_names() or norm(name) in load_nicknames() \
             or known_organisations().get(name) not in (None, "band")
 
-    text = doc.text
+    text = doc_text(doc)
     spans: list[tuple[int, int, str]] = []
     for run in _LIST_RUN.finditer(text):
         items = list(_LIST_ITEM.finditer(run.group(0)))
@@ -1011,7 +1023,7 @@ _CHANNEL = re.compile(r"\bBBC(?:[1-4]\b|(?: (?:Radio (?:[1-7]|Five Live|[A-Z][a-
 
 def _channel_names(doc: Doc) -> list[Span]:
     """The BBC's channels and services as written (the gold's 'BBC Radio 4', 'BBC One', 'BBC Sport')."""
-    spans = (doc.char_span(m.start(), m.end(), alignment_mode="expand") for m in _CHANNEL.finditer(doc.text))
+    spans = (doc.char_span(m.start(), m.end(), alignment_mode="expand") for m in _CHANNEL.finditer(doc_text(doc)))
     return [sp for sp in spans if sp is not None]
 
 
@@ -1139,7 +1151,7 @@ def _link_acronyms(doc: Doc, mentions: list[Mention], starts: list[int]) -> list
     from .canonical import load_alias_table, norm  # canonical imports this module
 
     expand: dict[str, Mention] = {}
-    text = doc.text  # a property that joins every token's text: once, not once per mention
+    text = doc_text(doc)
     for a in mentions:
         # the bracket right after the name defines the acronym, whether or not the model tagged it
         m = _BRACKET_ACRONYM.match(text, a.end_char)

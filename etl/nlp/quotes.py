@@ -11,8 +11,8 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .canonical import load_alias_table, norm
-from .entities import (HONORIFICS, PRESS_WORDS, TITLE_WORDS, Mention, places, span_mention, taken_tokens,
-                       with_added)
+from .entities import (HONORIFICS, PRESS_WORDS, TITLE_WORDS, Mention, doc_text, places, span_mention,
+                       taken_tokens, with_added)
 from .names import PERSON_ROLE_NOUNS, census_gender, name_gender, title_gender_of
 
 # Reporting verbs (lemmas). Belief verbs ("think", "believe") are not speech.
@@ -237,7 +237,7 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
 class _DocIndex:
     def __init__(self, doc: Doc, mentions: list[Mention], person_keys: dict[str, str], sents=None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.tok_starts = doc.to_array(IDX).tolist() if len(doc) else []
         self.mentions = mentions
         self.ment_by_tok: dict[int, Mention] = {}
