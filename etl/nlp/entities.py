@@ -883,7 +883,7 @@ def _role_before_name(doc: Doc, s: int, e: int) -> bool:
     return role.is_lower and role.lower_ in PERSON_ROLE_NOUNS and role.lower_ not in _SHARED_ROLES \
         and 2 <= len(words) <= 3 and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
         and words[-1].lower_ not in NAME_HEADS | FIRM_SUFFIXES | CLUB_WORDS \
-        and not {words.text, words[0].text} & (places().keys() | club_names() | known_organisations().keys())
+        and not any(n in places() or n in club_names() or n in known_organisations() for n in (words.text, words[0].text))
 
 
 def _person_title(t, nxt) -> bool:
