@@ -532,3 +532,21 @@ def test_the_bbc_s_channels_and_services_are_organisations_of_their_whole_names(
                      "BBC One and BBC1 later, and the BBC said it had complained.")
     for name in ("BBC Radio Five Live", "BBC One", "BBC1", "BBC"):
         assert labels.get(name) == {"ORG"}, (name, labels)
+
+
+def test_a_think_tank_a_consultancy_and_a_group_with_a_number_in_its_name_are_organisations():
+    """The small model tags 'Demos' and 'Booz Allen Hamilton' PERSON; the descriptor before 'Transport 2000'
+    hangs on its first word, not its last."""
+    labels = _labels("The findings come from a report by London think-tank Demos. It was written with consultants Booz "
+                     "Allen Hamilton over the summer. Campaign group Transport 2000 said the figures were worrying.")
+    for name in ("Demos", "Booz Allen Hamilton", "Transport 2000"):
+        assert labels.get(name) == {"ORG"}, (name, labels)
+
+
+def test_a_lower_case_word_after_no_full_stop_never_starts_a_sentence():
+    """The parser alone cut 'at one gigabit | a second - ...' and lost the end of the reported clause."""
+    from etl.nlp import load_nlp
+
+    doc = load_nlp()("The firm said data could be transmitted at one gigabit a second - up to 20 times faster than "
+                     "current networks. The system is not on sale yet.")
+    assert [s.text.split()[0] for s in doc.sents] == ["The", "The"]

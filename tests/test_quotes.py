@@ -838,3 +838,51 @@ def test_a_role_phrase_after_the_verb_ends_in_its_person_where_a_role_word_was_r
     rows = _quotes("The Conservatives claimed the plans would cost more. \"This is typical of Lib Dem hypocrisy,\" said "
                    "Tory shadow local government secretary Caroline Spelman.")
     assert _by_text(rows, "typical of Lib Dem hypocrisy")["speaker_name"] == "Caroline Spelman"
+
+
+def test_a_spokesman_for_a_described_body_speaks_for_the_body_it_describes():
+    rows = _quotes('Shares in Manchester United rose on Monday after the new offer. "This time it is different," a senior '
+                   'source at the club told the BBC. "We will study the plan," a spokesman for the club said.')
+    for part in ("This time it is different", "We will study the plan"):
+        assert _by_text(rows, part)["speaker_name"] == "Manchester United", rows
+
+
+def test_new_reporting_forms_point_out_an_inverted_aside_and_it_found():
+    rows = _quotes("Tony Macklin, director of product at Ask Jeeves, pointed out that its engine has answered such "
+                   "queries since 2003.\n\nA study by the think-tank Demos looked at net habits. More significantly, "
+                   "argues the report, broadband is changing how people use the web. It found that most users "
+                   "logged on before breakfast.")
+    pointed = _by_text(rows, "its engine has answered such queries")
+    assert pointed["cue"] == "pointed out" and pointed["speaker_name"] == "Tony Macklin"
+    assert _by_text(rows, "broadband is changing how people use the web")["speaker_name"] == "Demos"
+    assert _by_text(rows, "most users logged on before breakfast")["speaker_name"] == "Demos"
+
+
+def test_an_object_the_parser_split_off_a_reported_clause_belongs_to_the_clause():
+    """'admitted [their trip to face Chelsea] [was the toughest draw]': the clause is the whole of it."""
+    rows = _quotes("Birmingham manager Steve Bruce admitted their trip to Stamford Bridge to face league leaders Chelsea "
+                   "was the toughest draw possible.")
+    q = _by_text(rows, "toughest draw")
+    assert q["text"].startswith("their trip to Stamford Bridge"), q["text"]
+    assert q["speaker_name"] == "Steve Bruce"
+
+
+def test_a_spokesman_for_a_named_person_links_to_the_person_and_goes_on_as_he():
+    rows = _quotes('Prime Minister Tony Blair met the union leaders on Monday. "It was a useful meeting," a spokesman '
+                   'for Mr Blair said. He added that the talks would go on. A spokeswoman for MTV said it was "unfair".')
+    assert _by_text(rows, "It was a useful meeting")["speaker_name"] == "Tony Blair"
+    assert _by_text(rows, "the talks would go on")["speaker_name"] == "Tony Blair"
+    mtv = _by_text(rows, "unfair")  # a body named stays in the speaker's words (see _body_of_role)
+    assert mtv["speaker_entity_id"] is None and "MTV" in mtv["speaker_text"]
+
+
+def test_the_agent_of_a_passive_description_speaks_where_the_parser_hung_it_on_the_description():
+    rows = _quotes('The plan was described as "a disgrace" by Labour MP John Smith on Tuesday.')
+    assert _by_text(rows, "a disgrace")["speaker_name"] == "John Smith"
+
+
+def test_a_study_named_only_as_a_body_s_description_is_that_body_s():
+    rows = _quotes("Munich-based research institute Ifo said that its confidence index fell to 95.5 in February. "
+                   "The study found that the outlook in both sectors had worsened.")
+    assert _by_text(rows, "its confidence index fell")["speaker_name"] == "Ifo"
+    assert _by_text(rows, "the outlook in both sectors had worsened")["speaker_name"] == "Ifo"

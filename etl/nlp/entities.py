@@ -305,13 +305,15 @@ ORG_DESCRIPTORS = frozenset(
     """firm firms company companies giant group maker makers bank banks broker brokers brokerage monopoly carrier
     airline retailer supermarket chain publisher developer broadcaster network operator producer manufacturer
     insurer lender conglomerate subsidiary agency studio label website newspaper magazine channel watchdog
-    regulator utility supplier distributor exporter consortium outfit charity club clubs band bands""".split()
+    regulator utility supplier distributor exporter consortium outfit charity club clubs band bands consultancy
+    consultants tank thinktank institute""".split()
 )
 # ... of them, those no person is called ("producer", "maker", "duo" and "watchdog" can be people): they
 # outweigh a full name tagged PERSON ("US band Scissor Sisters").
 FIRM_DESCRIPTORS = frozenset(
     """firm firms company companies group bank banks carrier airline retailer chain conglomerate subsidiary
-    band bands club clubs newspaper magazine insurer brokerage supermarket outfit""".split()
+    band bands club clubs newspaper magazine insurer brokerage supermarket outfit consultancy consultants
+    tank thinktank""".split()
 )
 # A club is its town plus one of these ("Manchester United", "Exeter City"); the model often tags it a
 # person or a place.
@@ -415,10 +417,10 @@ def _names_firm_word(doc: Doc, i: int) -> bool:
 def _described_org(doc: Doc, m: Mention, words: frozenset[str] = ORG_DESCRIPTORS) -> bool:
     """An organisation descriptor in apposition, right before the name or named by it: 'oil giant Yukos',
     'Yukos, the firm', 'Sal Oppenheim investment bank'."""
-    root = doc[m.tok_end - 1]
-    if _names_firm_word(doc, root.i) and m.label not in ("GPE", "LOC") and m.key not in places() \
+    if _names_firm_word(doc, m.tok_end - 1) and m.label not in ("GPE", "LOC") and m.key not in places() \
             and (m.label != "PERSON" or m.tok_end - m.tok_start > 1):
         return True  # not a place's ('a London newspaper') nor a lone surname's ('Parry firm over Gerrard')
+    root = doc[m.tok_start : m.tok_end].root  # 'Transport' of 'group Transport 2000'
     for c in root.children:
         if c.lower_ in words and (c.dep_ == "appos" and _own_description(c, m)
                                   or c.dep_ == "compound" and c.i == m.tok_start - 1):
