@@ -886,3 +886,24 @@ def test_a_study_named_only_as_a_body_s_description_is_that_body_s():
                    "The study found that the outlook in both sectors had worsened.")
     assert _by_text(rows, "its confidence index fell")["speaker_name"] == "Ifo"
     assert _by_text(rows, "the outlook in both sectors had worsened")["speaker_name"] == "Ifo"
+
+
+def test_a_pronoun_never_means_a_name_inside_what_it_said_and_one_subject_is_one_speaker():
+    """'Mr Blair has failed, he claimed, saying ...' is Mr Howard's claim (the names of the reported clause are
+    no antecedents of its own speaker), and so is the participle's; 'without asking' reports nothing."""
+    rows = _quotes('Prime Minister Tony Blair visited Leeds on Monday. Tory leader Michael Howard gave his New Year '
+                   'message on Saturday. "We need a change," Mr Howard said. The message came as the parties prepared '
+                   'for the election in the spring. Polls suggest a close race in many seats. Mr Blair has failed the '
+                   'country, he claimed, saying he had the "wrong answers" to its problems. The Tories can cut crime '
+                   'without asking people to pay more taxes, he said.')
+    for part in ("Mr Blair has failed the country", "wrong answers", "The Tories can cut crime"):
+        assert _by_text(rows, part)["speaker_name"] == "Michael Howard", (part, rows)
+    assert not [r for r in rows if r["text"].startswith("people to pay")]
+
+
+def test_a_bare_spokesman_right_after_a_body_s_statement_speaks_for_that_body():
+    rows = _quotes('Environmental group Transport 2000 said the freeze sends the wrong message to drivers. "We are '
+                   'concerned that Britain leads the world in rhetoric," said a spokesman. Police said the road was '
+                   'closed. "It will reopen soon," a spokesman said.')
+    assert _by_text(rows, "We are concerned")["speaker_name"] == "Transport 2000"
+    assert _by_text(rows, "It will reopen soon")["speaker_name"] is None  # the police are no named body

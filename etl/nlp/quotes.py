@@ -686,7 +686,7 @@ def _fits(m: Mention, lab: str, noun: str | None) -> bool:
 
 
 def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, noun: str | None = None,
-             office: Office | None = None) -> Mention | None:
+             office: Office | None = None, said: tuple[int, int] | None = None) -> Mention | None:
     """Most salient earlier mention of type want ('PERSON', 'ORG' or 'GROUP': a NORP or a plural name) before
     token tok_i; for an organisation described as 'the <noun>', one that fits the noun, and preferably one
     named by it ('the committee' -> 'the Home Affairs Committee'); for a person described by an office, one
@@ -708,7 +708,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
             return None
         if want == "GROUP" and not (lab == "NORP" or lab == "ORG" and ix.doc[m.tok_end - 1].tag_ in ("NNPS", "NNS")):
             return None
-        if ix.quote_tok[at]:
+        if ix.quote_tok[at] or said is not None and said[0] <= ix.doc[at].idx < said[1]:
             return None
         if lab in _PLACE_LABELS and head.dep_ in ("compound", "amod", "nmod") and head.head.i > head.i \
                 and _noun_lemma(head.head) not in _STATE_NOUNS:
@@ -879,18 +879,19 @@ def _role_of_body(ix: _DocIndex, subj: Token) -> tuple[bool, Mention | None]:
 _GROUP_NATIONALITY = ("ish", "ese", "ch", "ss", "s")
 
 
-def _speaker(ix: _DocIndex, subj: Token) -> tuple[str | None, Mention | None]:
-    """(speaker_text as written, resolved mention or None)."""
+def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) -> tuple[str | None, Mention | None]:
+    """(speaker_text as written, resolved mention or None); a pronoun never means a name inside what it said
+    (`said`, its quote's characters): 'Mr Blair has failed, he claimed' is not Mr Blair's claim."""
     doc = ix.doc
     low = subj.lower_
     if low in PRONOUNS_PERSON:
         g = "m" if low in PRONOUNS_MALE else "f"
-        return subj.text, _resolve(ix, subj.i, "PERSON", g)
+        return subj.text, _resolve(ix, subj.i, "PERSON", g, said=said)
     if low in ("it",):
-        return subj.text, _resolve(ix, subj.i, "ORG")
+        return subj.text, _resolve(ix, subj.i, "ORG", said=said)
     if low == "they":
         # 'The Tories say ... They claim ...': a group (plural or a NORP) that was a recent sentence's subject
-        m = _resolve(ix, subj.i, "GROUP")
+        m = _resolve(ix, subj.i, "GROUP", said=said)
         head = ix.doc[m.tok_end - 1] if m is not None else None
         if head is not None and ix.sent_of(subj.i) - ix.sent_of(m.tok_start) <= 2 and head.dep_ in ("nsubj", "nsubjpass"):
             return subj.text, m
@@ -1483,18 +1484,24 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
     # speakers, in document order (earlier speakers are salient antecedents for later pronouns)
     last_marked: Quote | None = None
     last_attr: Quote | None = None  # the latest quote with a speaker, of any kind
+    # one subject, one speaker: 'X has failed, he claimed, saying ...' (the participle's clause does not hold X)
+    by_subject: dict[int, tuple[str | None, Mention | None]] = {}
     for q in sorted(quotes + indirect, key=lambda q: (q.extra.get("cue_pos", q.start) if q.kind == "indirect" else q.start)):
         source: Quote | None = None  # a quote whose speaker this one continues
         if q.cue_i is not None:
             subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
-                st, sm = _speaker(ix, subj)
+                if subj.i not in by_subject:
+                    by_subject[subj.i] = _speaker(ix, subj, (q.start, q.end))
+                st, sm = by_subject[subj.i]
                 if _pronoun_continues(ix, subj, sm, last_attr):
                     # 'A spokesman said ... He added', 'The firm said ... It added', 'Analysts said ... They added'
                     st, sm = last_attr.speaker_text, None
                     q.speaker_start, q.speaker_end = last_attr.speaker_start, last_attr.speaker_end
                 elif sm is None and subj.lower_ in PRONOUNS_PERSON:
                     sm = _last_speaker(ix, subj, last_attr)
+                elif sm is None and _bare_role(subj):
+                    sm = _last_body(ix, subj, last_attr)
                 if st is not None and (kind := _antecedent_kind(ix, subj, sm)) is not None:
                     q.extra[kind] = subj.i
                 _set_speaker(ix, q, st, sm, subj)
@@ -1693,6 +1700,25 @@ def _last_speaker(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mentio
         return None
     g = _gender_of_cluster(ix, m)
     return m if g is None or g[0] == ("m" if subj.lower_ in PRONOUNS_MALE else "f") else None
+
+
+def _bare_role(subj: Token) -> bool:
+    """'a spokesman', with nothing that says whose."""
+    return _noun_lemma(subj) in UNNAMED_ROLES and all(
+        c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children)
+
+
+def _last_body(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mention | None:
+    """The organisation whose statement a bare spokesman goes on with: 'Environmental group Transport 2000 said
+    the freeze sends the wrong message. "...," said a spokesman.' (the last attribution, at most a sentence
+    before)."""
+    if last_attr is None or not ix.speakers or last_attr.speaker_start is None:
+        return None
+    m = ix.speakers[-1][1]
+    if m.start_char != last_attr.speaker_start or ix.label_of(m) != "ORG" \
+            or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= 1:
+        return None
+    return m
 
 
 def _subjectless(v: Token) -> bool:
@@ -1925,6 +1951,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             and ACT_FORMS.get(t.lower_)
             and is_verb(t)
             and t.dep_ not in ("amod", "acl", "relcl", "compound")
+            and not (t.dep_ == "pcomp" and t.head.lower_ == "without")  # 'cut crime without asking people to pay'
             and not any(c.dep_ == "prt" and c.lower_ in _NOT_SPEECH_PARTICLES for c in t.children)
             and _subject_of(t) is not None
         ):
