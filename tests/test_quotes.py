@@ -907,3 +907,11 @@ def test_a_bare_spokesman_right_after_a_body_s_statement_speaks_for_that_body():
                    'closed. "It will reopen soon," a spokesman said.')
     assert _by_text(rows, "We are concerned")["speaker_name"] == "Transport 2000"
     assert _by_text(rows, "It will reopen soon")["speaker_name"] is None  # the police are no named body
+
+
+def test_a_fronted_clause_the_parser_called_adverbial_is_what_the_main_verb_reports():
+    rows = _quotes("As a telecoms company, BT is moving to a content strategy, Andrew Burke, chief of its new "
+                   "entertainment unit, told the conference. After the talks ended, he said the deal was off.")
+    q = _by_text(rows, "BT is moving to a content strategy")
+    assert q["speaker_name"] == "Andrew Burke" and q["cue"] == "told"
+    assert not [r for r in rows if "the talks ended" in r["text"]]

@@ -1837,6 +1837,17 @@ def _subordinate(v: Token) -> bool:
                                     and c.i == subj.left_edge.i - 1 for c in v.children)
 
 
+def _fronted_advcl(c: Token, v: Token) -> bool:
+    """A clause before the main reporting verb that the parser called adverbial, though nothing subordinates
+    it: 'As a telecoms company, BT is moving to ..., Andrew Burke told the forum' (not 'After talks ended, he
+    said', nor 'Speaking on BBC One, he said')."""
+    return c.dep_ == "advcl" and c.i < v.i and v.dep_ == "ROOT" and is_verb(c) \
+        and any(x.dep_ == "nsubj" for x in c.children) \
+        and not any(x.dep_ == "mark" or x.dep_ == "advmod" and x.lower_ in ("when", "whenever", "where")
+                    for x in c.children) \
+        and any(x.dep_ == "nsubj" and x.i > c.right_edge.i for x in v.children)
+
+
 def _gerund_subject_clause(c: Token) -> bool:
     """A gerund the parser hung on the reporting verb that is the subject of the reported clause ('said
     legalizing it could put thousands to work': 'legalizing' xcomp, 'could put' its ccomp)."""
@@ -1892,7 +1903,7 @@ def _indirect_quotes(ix: _DocIndex, direct: list[Quote]) -> list[Quote]:
             else:
                 content = (phrase_r + 1, sent.end)
         elif low is not None and is_verb(t):
-            comps = [c for c in t.children if c.dep_ == "ccomp"]
+            comps = [c for c in t.children if c.dep_ == "ccomp" or _fronted_advcl(c, t)]
             after = any(c.right_edge.i > t.i for c in comps)
             comp = [c for c in comps if c.right_edge.i > t.i or _set_off(doc, c, t, after)] or [
                 c for c in t.children if _gerund_subject_clause(c) and c.i > t.i]
