@@ -1689,16 +1689,22 @@ def _pronoun_continues(ix: _DocIndex, subj: Token, resolved: Mention | None, las
     return g is None or g == ("m" if low in PRONOUNS_MALE else "f")
 
 
-def _last_speaker(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mention | None:
-    """'He said' that no name in the last sentences fits (the names were in quotes) goes on with the last
-    attribution's person, when its quote ended at most two sentences before and it has the pronoun's gender."""
+def _last_attributed(ix: _DocIndex, subj: Token, last_attr: Quote | None, label: str, sentences: int) -> Mention | None:
+    """The last attribution's speaker, when it has this label and its quote ended at most `sentences` before."""
     if last_attr is None or not ix.speakers or last_attr.speaker_start is None:
         return None
     m = ix.speakers[-1][1]
-    if m.start_char != last_attr.speaker_start or ix.label_of(m) != "PERSON" \
-            or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= 2:
+    if m.start_char != last_attr.speaker_start or ix.label_of(m) != label \
+            or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= sentences:
         return None
-    g = _gender_of_cluster(ix, m)
+    return m
+
+
+def _last_speaker(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mention | None:
+    """'He said' that no name in the last sentences fits (the names were in quotes) goes on with the last
+    attribution's person, when its quote ended at most two sentences before and it has the pronoun's gender."""
+    m = _last_attributed(ix, subj, last_attr, "PERSON", 2)
+    g = _gender_of_cluster(ix, m) if m is not None else None
     return m if g is None or g[0] == ("m" if subj.lower_ in PRONOUNS_MALE else "f") else None
 
 
@@ -1712,13 +1718,7 @@ def _last_body(ix: _DocIndex, subj: Token, last_attr: Quote | None) -> Mention |
     """The organisation whose statement a bare spokesman goes on with: 'Environmental group Transport 2000 said
     the freeze sends the wrong message. "...," said a spokesman.' (the last attribution, at most a sentence
     before)."""
-    if last_attr is None or not ix.speakers or last_attr.speaker_start is None:
-        return None
-    m = ix.speakers[-1][1]
-    if m.start_char != last_attr.speaker_start or ix.label_of(m) != "ORG" \
-            or not 0 <= ix.sent_of(subj.i) - ix.sent_of(ix.tok_at(max(last_attr.start, last_attr.end - 1))) <= 1:
-        return None
-    return m
+    return _last_attributed(ix, subj, last_attr, "ORG", 1)
 
 
 def _subjectless(v: Token) -> bool:
