@@ -915,3 +915,26 @@ def test_a_fronted_clause_the_parser_called_adverbial_is_what_the_main_verb_repo
     q = _by_text(rows, "BT is moving to a content strategy")
     assert q["speaker_name"] == "Andrew Burke" and q["cue"] == "told"
     assert not [r for r in rows if "the talks ended" in r["text"]]
+
+
+def test_a_lead_s_unnamed_source_is_the_body_the_next_sentence_opens_with():
+    """BBC leads name a report or 'one of the agencies' first and the body next; a body of another kind the
+    next sentence names is not a 'charity' the lead described."""
+    rows = _quotes("The government will miss its target for adult literacy, a report says.\n\nThe National Audit "
+                   "Office praised ministers for the courses they offered.")
+    assert _by_text(rows, "will miss its target")["speaker_name"] == "National Audit Office"
+    rows = _quotes("Russian debt is no longer a risky investment, one of the world's leading credit rating agencies "
+                   "says.\n\nStandard & Poor's has classed Russian bonds as investment grade.")
+    assert "Standard & Poor" in _by_text(rows, "no longer a risky investment")["speaker_name"]
+    rows = _quotes("Millions of textile workers will lose their jobs under new trade rules, a charity has warned.\n\n"
+                   "The World Trade Organisation is to end its textile agreement on 31 December.")
+    assert _by_text(rows, "will lose their jobs")["speaker_name"] is None
+
+
+def test_a_description_never_means_a_name_inside_its_clause_nor_a_shadow_role_named_next():
+    rows = _quotes('Tory leader Michael Howard spoke in Leeds. Mr Brown liked to claim there was no "black hole" in '
+                   "the nation's finances, the Tory leader said.")
+    assert _by_text(rows, "black hole")["speaker_name"] == "Michael Howard"
+    rows = _quotes("Tessa Jowell has announced plans to limit new casinos. The Culture Secretary said the move showed "
+                   "she listened to critics. But shadow culture secretary John Whittingdale said it was a shambles.")
+    assert _by_text(rows, "the move showed she listened")["speaker_name"] == "Tessa Jowell"

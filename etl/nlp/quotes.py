@@ -1039,7 +1039,7 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
             # no one named before: a lead's description is the person its next sentence opens with ('The
             # Belgian sports minister ... says ... Claude Eerdekens claims ...')
             office = _office(subj)
-            return phrase, (_resolve(ix, subj.i, "PERSON", office=office) or _holder(ix, subj.i, office)
+            return phrase, (_resolve(ix, subj.i, "PERSON", office=office, said=said) or _holder(ix, subj.i, office)
                             or _named_next(ix, subj))
         if nl in ORG_NOUNS:
             return phrase, _resolve(ix, subj.i, "ORG", noun=nl)
@@ -1051,7 +1051,22 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
         named = _body_named_next(ix, subj, nl)
         if named is not None:
             return named
+    if _one_of(subj) in ORG_NOUNS:
+        # '..., one of the world's leading credit rating agencies says. Standard & Poor's has classed ...'
+        nxt = _next_lead_sentence(ix, subj)
+        named = _next_body(ix, nxt) if nxt is not None else None
+        if named is not None:
+            return named.text, named
     return phrase, None
+
+
+def _one_of(subj: Token) -> str | None:
+    """The noun of 'one of the <nouns>' as a subject, else None."""
+    if subj.lower_ != "one":
+        return None
+    of = next((c for c in subj.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    return _noun_lemma(pobj) if pobj is not None and pobj.tag_ == "NNS" else None
 
 
 def _body_of_role(ix: _DocIndex, subj: Token) -> Mention | None:
@@ -1110,7 +1125,9 @@ def _document_author(ix: _DocIndex, subj: Token, definite: bool) -> Mention | No
     of the latest same document noun before it ('a World Bank report ... the report said')."""
     author = _author_of(ix, subj)
     if author is None and not definite and not any(c.dep_ in ("poss", "compound") for c in subj.children):
-        return _next_document_author(ix, subj)
+        # '..., a report says. The National Audit Office praised ministers ...'
+        nxt = _next_lead_sentence(ix, subj)
+        return _next_document_author(ix, subj) or (_next_body(ix, nxt) if nxt is not None else None)
     if author is not None or not definite or any(
         c.dep_ == "poss" or c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS") for c in subj.children
     ):
@@ -1157,8 +1174,9 @@ def _role_named_next(ix: _DocIndex, subj: Token) -> Mention | None:
             continue
         title = [t for t in ix.doc[max(m.tok_start - 3, sent.start) : m.tok_start] if t.is_lower or t.is_title]
         appos = [t for t in ix.doc[m.tok_end - 1].children if t.dep_ == "appos"]
-        if any(t.lower_ == subj.lower_ for t in title + appos):
-            return m
+        other = {t.lower_ for t in title} & _OTHER_ROLE - {c.lower_ for c in subj.lefts}
+        if any(t.lower_ == subj.lower_ for t in title + appos) and not other:
+            return m  # not 'shadow culture secretary John Whittingdale' for 'The Culture Secretary'
     return None
 
 
@@ -1183,19 +1201,30 @@ def _named_next(ix: _DocIndex, subj: Token) -> Mention | None:
     return m if m is not None and m.tok_start == first.i and ix.label_of(m) == "PERSON" else None
 
 
+def _main_subject(sent) -> Token | None:
+    return next((t for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
+
+
+def _next_body(ix: _DocIndex, nxt) -> Mention | None:
+    """The organisation a lead sentence after an unnamed source opens with as its main subject."""
+    head = _main_subject(nxt)
+    m = ix.ment_by_tok.get(head.i) if head is not None and not ix.quote_tok[head.i] else None
+    return m if m is not None and ix.label_of(m) == "ORG" else None
+
+
 def _body_named_next(ix: _DocIndex, subj: Token, noun: str) -> tuple[str, Mention | None] | None:
     """'..., a committee of MPs has warned. The joint committee on human rights found ...': a lead's
     organisation, described by its kind, is named by the next sentence's subject of the same kind."""
     nxt = _next_lead_sentence(ix, subj)
     if nxt is None:
         return None
-    head = next((t for t in nxt if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT"), None)
+    head = _main_subject(nxt)
     if head is None or ix.quote_tok[head.i]:
         return None
-    m = ix.ment_by_tok.get(head.i)
-    if m is not None and ix.label_of(m) == "ORG" and noun in m.key.lower().split():
+    m = _next_body(ix, nxt)
+    if m is not None and noun in m.key.lower().split():
         return m.text, m  # 'The Commons public accounts committee'
-    if m is None and _noun_lemma(head) == noun and any(c.dep_ in ("amod", "compound", "prep") for c in head.children):
+    if _noun_lemma(head) == noun and any(c.dep_ in ("amod", "compound", "prep") for c in head.children):
         a, b = head.left_edge.i, head.right_edge.i + 1
         return ix.doc[a:b].text, None
     return None
@@ -1492,7 +1521,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             subj = _speaker_token(ix, ix.doc[q.cue_i])
             if subj is not None:
                 if subj.i not in by_subject:
-                    by_subject[subj.i] = _speaker(ix, subj, (q.start, q.end))
+                    by_subject[subj.i] = _speaker(ix, subj, _said_span(ix, q))
                 st, sm = by_subject[subj.i]
                 if _pronoun_continues(ix, subj, sm, last_attr):
                     # 'A spokesman said ... He added', 'The firm said ... It added', 'Analysts said ... They added'
@@ -1538,6 +1567,16 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             quotes.append(q)
     quotes.sort(key=lambda q: q.start)
     return quotes
+
+
+def _said_span(ix: _DocIndex, q: Quote) -> tuple[int, int]:
+    """The characters a quote's speaker reports: a quoted fragment's whole reported clause ('Mr Brown liked
+    to claim there was no "black hole", the Tory leader said': not Mr Brown's words), not an adverbial clause
+    ('Although the White House backs a "strong dollar", it has indicated ...': the White House says it)."""
+    if q.kind != "mixed" or q.cue_i is None or any(
+            a.dep_ == "advcl" and a.head.i == q.cue_i for a in ix.doc[ix.tok_at(q.start)].ancestors):
+        return q.start, q.end
+    return _clause_span(ix, q) or (q.start, q.end)
 
 
 def _cut_at_fragment(text: str, q: Quote, quotes: list[Quote]) -> bool:
