@@ -938,3 +938,10 @@ def test_a_description_never_means_a_name_inside_its_clause_nor_a_shadow_role_na
     rows = _quotes("Tessa Jowell has announced plans to limit new casinos. The Culture Secretary said the move showed "
                    "she listened to critics. But shadow culture secretary John Whittingdale said it was a shambles.")
     assert _by_text(rows, "the move showed she listened")["speaker_name"] == "Tessa Jowell"
+
+
+def test_a_title_before_a_name_holds_for_its_description_anywhere_before():
+    filler = " ".join(f"Council number {n} met on Monday to discuss the budget." for n in range(8))
+    rows = _quotes("Lib Dem spokesman Vince Cable spoke in Leeds on Monday. " + filler
+                   + " But the Lib Dem spokesman questioned whether the money was being found from cuts.")
+    assert _by_text(rows, "whether the money was being found")["speaker_name"] == "Vince Cable"

@@ -789,7 +789,7 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
     own_modifiers = {c.lower_ for c in subj.lefts}  # 'the deputy mayor' may take 'Deputy Mayor Jane Roe'
     # 'the software giant' is the firm 'Computer giant Microsoft' named
     labels = ("PERSON", "ORG") if _noun_lemma(subj) in ORG_NOUNS else ("PERSON",)
-    for i in range(subj.i - 1, lo - 1, -1):
+    for i in range(subj.i - 1, -1, -1):
         t = doc[i]
         if t.lower_ != subj.lower_ or ix.quote_tok[i] or not t.tag_.startswith("NN"):
             continue
@@ -800,6 +800,8 @@ def _same_head_antecedent(ix: _DocIndex, subj: Token):
             continue  # 'Deputy Mayor Nicky Gavron' is not 'the mayor', 'Deputy Prime Minister John Prescott' not 'the prime minister'
         if t.dep_ in ("compound", "appos") and holder is not None and ix.label_of(holder) in labels:
             return doc[subj.left_edge.i : subj.i + 1].text, holder  # 'Home Secretary Jane Roe' ... 'the home secretary'
+        if i < lo:
+            continue  # a title before a name holds anywhere before ('Cardinal Cormac Murphy-O'Connor' ... 'the cardinal')
         dets = [c.lower_ for c in t.children if c.dep_ == "det"]
         clausal = {x.i for c in t.children if c.dep_ in ("relcl", "acl") for x in c.subtree}
         sub = [x for x in t.subtree if abs(x.i - t.i) <= 6 and x.i not in clausal]  # a noun phrase, not 'who added ...'
