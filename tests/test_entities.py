@@ -550,3 +550,14 @@ def test_a_lower_case_word_after_no_full_stop_never_starts_a_sentence():
     doc = load_nlp()("The firm said data could be transmitted at one gigabit a second - up to 20 times faster than "
                      "current networks. The system is not on sale yet.")
     assert [s.text.split()[0] for s in doc.sents] == ["The", "The"]
+
+
+def test_listed_multi_word_organisations_are_one_mention_and_a_club_only_in_a_sports_report():
+    """The model tags 'Democrat' NORP in 'Liberal Democrat leader' and leaves 'Ask Jeeves' untagged; the lists
+    (aliases.csv, organisations.csv, clubs.csv) name them whole. 'West Ham' is a constituency in politics."""
+    labels = _labels("Liberal Democrat leader Charles Kennedy said the Liberal Democrats would win. Search firm Ask "
+                     "Jeeves said profits rose. Labour held West Ham at the last election.")
+    assert labels.get("Liberal Democrat") == {"ORG"} and labels.get("Liberal Democrats") == {"ORG"}, labels
+    assert labels.get("Ask Jeeves") == {"ORG"}, labels
+    assert "Democrat" not in labels and "Jeeves" not in labels, labels
+    assert labels.get("West Ham") != {"ORG"}, labels

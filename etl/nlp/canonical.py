@@ -10,12 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import (CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
+from .entities import (ALIASES_CSV, CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
                        PERSONAL_TITLES, places)
 from .names import (FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, census_gender, given_name_form, name_gender,
                     title_gender_of)
 
-ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 NICKNAMES_CSV = Path(__file__).with_name("nicknames.csv")
 
 COARSE = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "NORP": "NORP"}

@@ -16,6 +16,7 @@ from .names import GIVEN_NAMES, PERSON_ROLE_NOUNS
 PLACES_CSV = Path(__file__).with_name("places.csv")
 CLUBS_CSV = Path(__file__).with_name("clubs.csv")
 ORGANISATIONS_CSV = Path(__file__).with_name("organisations.csv")
+ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 # Named-entity labels kept as entity mentions (numbers, dates, money ... are not entities).
 KEEP_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
@@ -212,6 +213,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _as_one_mention(_untagged_institutions(doc, _split_joined(doc, out, starts), starts), _press_names(doc), "ORG", starts)
     out = _as_one_mention(out, _constituencies(doc), "GPE", starts)
     out = _as_one_mention(out, _channel_names(doc), "ORG", starts)
+    out = _as_one_mention(out, _gazetteer_names(doc), "ORG", starts)
     out = _titled_names(doc, _propagate(doc, out, starts), starts)
     # names found by their description, and names the context made a person or an organisation ('Sociedad',
     # tagged GPE, is the club in a sports report), are tagged where the model missed them too
@@ -1026,6 +1028,29 @@ _CHANNEL = re.compile(r"\bBBC(?:[1-4]\b|(?: (?:Radio (?:[1-7]|Five Live|[A-Z][a-
 def _channel_names(doc: Doc) -> list[Span]:
     """The BBC's channels and services as written (the gold's 'BBC Radio 4', 'BBC One', 'BBC Sport')."""
     spans = (doc.char_span(m.start(), m.end(), alignment_mode="expand") for m in _CHANNEL.finditer(doc_text(doc)))
+    return [sp for sp in spans if sp is not None]
+
+
+@lru_cache(maxsize=2)
+def _gazetteer(sport: bool) -> re.Pattern:
+    """Multi-word organisation names of the editable lists (organisations.csv, the ORG aliases of aliases.csv
+    and, in a sports report, clubs.csv), as written: the small model cuts them ('Liberal' + 'Democrats' tagged
+    NORP), mislabels them ('Aston Villa' a place) or misses them ('Ask Jeeves'). A band's name is no
+    organisation in a sports report, nor a club's outside one ('West Ham' is a constituency there)."""
+    names = {n for n, kind in known_organisations().items() if " " in n and not (sport and kind == "band")}
+    names |= {n for n in club_names() if " " in n} if sport else set()
+    with open(ALIASES_CSV, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["label"].strip() == "ORG":
+                names |= {a.strip() for a in r["aliases"].split("|") if " " in a.strip()}
+    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w&'’-])(?:{alts})(?![\w&-])")
+
+
+def _gazetteer_names(doc: Doc) -> list[Span]:
+    """The listed multi-word organisation names in the text."""
+    spans = (doc.char_span(m.start(), m.end(), alignment_mode="strict")
+             for m in _gazetteer(sports_report(doc)).finditer(doc_text(doc)))
     return [sp for sp in spans if sp is not None]
 
 
