@@ -945,3 +945,8 @@ def test_a_title_before_a_name_holds_for_its_description_anywhere_before():
     rows = _quotes("Lib Dem spokesman Vince Cable spoke in Leeds on Monday. " + filler
                    + " But the Lib Dem spokesman questioned whether the money was being found from cuts.")
     assert _by_text(rows, "whether the money was being found")["speaker_name"] == "Vince Cable"
+
+
+def test_allies_saying_speak_for_themselves_not_the_sentence_s_subject():
+    rows = _quotes("The news comes despite Mr Flight's allies saying they had enough support to hold a meeting.")
+    assert _by_text(rows, "they had enough support")["speaker_text"] == "Mr Flight's allies"
