@@ -950,3 +950,10 @@ def test_a_title_before_a_name_holds_for_its_description_anywhere_before():
 def test_allies_saying_speak_for_themselves_not_the_sentence_s_subject():
     rows = _quotes("The news comes despite Mr Flight's allies saying they had enough support to hold a meeting.")
     assert _by_text(rows, "they had enough support")["speaker_text"] == "Mr Flight's allies"
+
+
+def test_a_fragment_no_reporting_verb_reports_is_the_speaking_subject_s_only():
+    rows = _quotes('Actress Teri Hatcher won the prize. Hatcher thanked the cast and "a network who gave me a second '
+                   'chance". Actor Antonio Fargas remains a contender having "done nothing to live up to the hype".')
+    assert _by_text(rows, "a network who gave me")["speaker_name"] == "Teri Hatcher"
+    assert _by_text(rows, "done nothing to live up")["speaker_name"] is None

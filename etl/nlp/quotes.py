@@ -82,6 +82,8 @@ ACT_PREPS = frozenset("for on about of against over as to".split())
 # complements of a speech-act verb that make up its reported content
 ACT_DEPS = frozenset("dobj xcomp ccomp dative oprd".split())
 INDIRECT_FORMS = _lemma_table(INDIRECT_LEMMAS)
+# Main verbs whose subject speaks the quoted fragments of its sentence ('thanked fans "for supporting us"').
+FRAGMENT_VERB_FORMS = _lemma_table(SPEECH_LEMMAS | ACT_LEMMAS | {"thank", "welcome", "hail", "label", "dub"})
 
 
 # Phrasal reporting verbs: the verb's forms and the particle that makes it speech ('pointed out that ...').
@@ -1557,6 +1559,15 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             source = last_attr  # '..., said founder Jane Roe. "We were robbed."'
         if source is not None and source.speaker_text and _continues(text, source, q):
             q.speaker_text, q.speaker_start, q.speaker_end = source.speaker_text, source.speaker_start, source.speaker_end
+        if q.kind == "mixed" and not q.speaker_text and q.cue_i is None:
+            # a fragment no reporting verb reports, in a sentence whose named subject speaks by its main verb
+            # ('Hatcher thanked the cast and "a network who gave me a second chance"', 'Ms Lucas welcomed
+            # Mr Blair's "courage"'), is that subject's; not 'X remains a contender having "done nothing"'
+            subj = _main_subject(ix.sents[ix.sent_of(ix.tok_at(q.start))])
+            m = ix.ment_by_tok.get(subj.i) if subj is not None and not ix.quote_tok[subj.i] else None
+            if m is not None and subj.dep_ == "nsubj" and ix.label_of(m) in ("PERSON", "ORG") \
+                    and subj.head.lower_ in FRAGMENT_VERB_FORMS:
+                _set_speaker(ix, q, *_speaker(ix, subj, (q.start, q.end)), subj)
         if q.kind != "indirect":
             last_marked = q
         if q.speaker_text:
