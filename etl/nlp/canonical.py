@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .entities import (ALIASES_CSV, CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
-                       PERSONAL_TITLES, places)
+from .entities import (CLUB_WORDS, COMPLEMENT_PREPS, HONORIFICS, INSTITUTION_WORDS, JUNK, NAME_HEADS,
+                       PERSONAL_TITLES, alias_rows, places)
 from .names import (FEMALE_TITLES, GIVEN_NAMES, MALE_TITLES, census_gender, given_name_form, name_gender,
                     title_gender_of)
 
@@ -66,13 +66,10 @@ def entity_id_for(name: str, label: str) -> str:
 def load_alias_table(path: str | None = None) -> dict[str, tuple[str, str]]:
     """norm(alias) -> (canonical name, label) from the editable CSV."""
     table: dict[str, tuple[str, str]] = {}
-    with open(path or ALIASES_CSV, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            name, label = row["name"].strip(), row["label"].strip()
-            for a in [name, *row["aliases"].split("|")]:
-                a = a.strip()
-                if a:
-                    table[norm(a)] = (name, label)
+    for name, label, aliases in alias_rows(path):
+        for a in [name, *aliases]:
+            if a:
+                table[norm(a)] = (name, label)
     return table
 
 

@@ -1031,6 +1031,13 @@ def _channel_names(doc: Doc) -> list[Span]:
     return [sp for sp in spans if sp is not None]
 
 
+def alias_rows(path: str | Path | None = None) -> list[tuple[str, str, list[str]]]:
+    """(canonical name, label, aliases as written) of each row of the editable alias table."""
+    with open(path or ALIASES_CSV, newline="", encoding="utf-8") as fh:
+        return [(r["name"].strip(), r["label"].strip(), [a.strip() for a in r["aliases"].split("|") if a.strip()])
+                for r in csv.DictReader(fh)]
+
+
 @lru_cache(maxsize=2)
 def _gazetteer(sport: bool) -> re.Pattern:
     """Multi-word organisation names of the editable lists (organisations.csv, the ORG aliases of aliases.csv
@@ -1039,10 +1046,7 @@ def _gazetteer(sport: bool) -> re.Pattern:
     organisation in a sports report, nor a club's outside one ('West Ham' is a constituency there)."""
     names = {n for n, kind in known_organisations().items() if " " in n and not (sport and kind == "band")}
     names |= {n for n in club_names() if " " in n} if sport else set()
-    with open(ALIASES_CSV, newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            if r["label"].strip() == "ORG":
-                names |= {a.strip() for a in r["aliases"].split("|") if " " in a.strip()}
+    names |= {a for _name, label, aliases in alias_rows() if label == "ORG" for a in aliases if " " in a}
     alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w&'’-])(?:{alts})(?![\w&-])")
 

