@@ -11,6 +11,7 @@ the first `--check` drawn go to `check` (only ever scored), the rest to `tune`.
     python tests/gold/sample_articles.py --seed 20261205 --n 40 --check 0 --out round3.jsonl
     python tests/gold/sample_articles.py --seed 20261207 --n 30 --check 12 --out round4.jsonl
     python tests/gold/sample_articles.py --seed 20261208 --n 30 --check 30 --out round5.jsonl
+    python tests/gold/sample_articles.py --seed 20261209 --n 40 --check 10 --out round6.jsonl
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ SEED = 20261201
 SEED_ROUND3 = 20261205
 SEED_ROUND4 = 20261207
 SEED_ROUND5 = 20261208
+SEED_ROUND6 = 20261209
 ROOT = Path(__file__).resolve().parents[2]
 ATTRIBUTION = "BBC News via ZitRos/news-articles-dataset, MIT; see tests/gold/README.md"
 
@@ -77,7 +79,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=SEED,
                     help=f"random seed: {SEED} drew round 2, {SEED_ROUND3} round 3 (after round 2 was added), "
                          f"{SEED_ROUND4} round 4 (--n 30 --check 12, after round 3 was added), "
-                         f"{SEED_ROUND5} round 5 (--n 30 --check 30, after round 4 was added)")
+                         f"{SEED_ROUND5} round 5 (--n 30 --check 30, after round 4 was added), "
+                         f"{SEED_ROUND6} round 6 (--n 40 --check 10, after round 5 was added)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     with args.out.open("w", encoding="utf-8") as fh:
