@@ -561,3 +561,15 @@ def test_listed_multi_word_organisations_are_one_mention_and_a_club_only_in_a_sp
     assert labels.get("Ask Jeeves") == {"ORG"}, labels
     assert "Democrat" not in labels and "Jeeves" not in labels, labels
     assert labels.get("West Ham") != {"ORG"}, labels
+
+
+def test_a_one_word_person_written_only_after_the_is_a_description_or_no_person():
+    labels = _labels("The Welshman scored twice in the Premiership on Saturday. Ryan Giggs said the team played well. "
+                     "Later the Bush administration replied.")
+    assert "PERSON" not in labels.get("Welshman", set()) | labels.get("Premiership", set())
+    assert labels["Ryan Giggs"] == {"PERSON"} and labels["Bush"] == {"PERSON"}
+
+
+def test_continents_and_world_regions_are_places_not_countries_only():
+    labels = _labels("Sales rose in Europe, Asia and the Middle East, and in the East Midlands. South Africa grew too.")
+    assert all(labels[n] == {"GPE"} for n in ("Europe", "Asia", "Middle East", "East Midlands", "South Africa"))

@@ -957,3 +957,25 @@ def test_a_fragment_no_reporting_verb_reports_is_the_speaking_subject_s_only():
                    'chance". Actor Antonio Fargas remains a contender having "done nothing to live up to the hype".')
     assert _by_text(rows, "a network who gave me")["speaker_name"] == "Teri Hatcher"
     assert _by_text(rows, "done nothing to live up")["speaker_name"] is None
+
+
+def test_a_lead_s_description_is_the_titled_name_the_next_sentence_opens_with():
+    rows = _quotes("Wales 'must learn health lessons'\n\nThe new health minister for Wales says there are lessons to "
+                   "learn from England in tackling waiting lists.\n\nDr Brian Gibbons, on his first full day in the job "
+                   "after Jane Hutt was sacked, admitted \"big challenges\". The biggest problem was the length of "
+                   "waiting lists in Wales.")
+    assert _by_text(rows, "there are lessons to learn")["speaker_name"] == "Brian Gibbons"
+
+
+def test_a_speech_used_to_say_something_is_its_speaker_s_not_a_speaker():
+    rows = _quotes('A day ahead of the report, Mr Kennedy used a speech to say his party was facing up to '
+                   '"painful economic realities".')
+    assert _by_text(rows, "painful economic realities")["speaker_name"] == "Kennedy"
+
+
+def test_a_description_after_the_is_no_name_and_he_goes_on_with_the_person():
+    rows = _quotes('Richard Dunne is ready to commit his future to Manchester City. Early talks have taken place and '
+                   'the defender said: "Hopefully something will be sorted out." Newcastle boss Graeme Souness is said '
+                   'to have been impressed. But the 25-year-old Dubliner underlined his intention to stay. He added: '
+                   '"It\'s nice to be linked with top clubs."')
+    assert _by_text(rows, "nice to be linked")["speaker_name"] == "Richard Dunne"

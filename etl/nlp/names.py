@@ -63,7 +63,8 @@ PERSON_ROLE_NOUNS = frozenset(
     specialist attorney strategist consultant pollster aide staffer operative surrogate organizer critic
     supporter opponent rival challenger incumbent host anchor moderator reporter journalist columnist
     commentator historian billionaire mogul businessman congressman vice-president justice sheriff
-    chief officer prosecutor investigator mp mep peer backbencher frontbencher councillor ally colleague""".split()
+    chief officer prosecutor investigator mp mep peer backbencher frontbencher councillor ally colleague
+    legend icon superstar""".split()
 )
 
 # Common English short forms of given names: "David" and "Dave" name the same person in one article.

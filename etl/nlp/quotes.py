@@ -11,7 +11,7 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc, Token
 
 from .canonical import load_alias_table, norm
-from .entities import (HONORIFICS, PRESS_WORDS, TITLE_WORDS, Mention, doc_text, places, span_mention,
+from .entities import (HONORIFICS, PRESS_WORDS, TITLE_WORDS, Mention, doc_text, places, span_mention, world_region,
                        taken_tokens, with_added)
 from .names import PERSON_ROLE_NOUNS, census_gender, name_gender, title_gender_of
 
@@ -381,8 +381,8 @@ def _subject_of(v: Token) -> Token | None:
         if via_xcomp:
             # "forced X to admit", "X was asked to say": the object, or the passive subject, speaks
             for c in cur.children:
-                if c.dep_ in ("dobj", "nsubjpass"):
-                    return c
+                if c.dep_ in ("dobj", "nsubjpass") and not (c.dep_ == "dobj" and _noun_lemma(c) in SOURCE_NOUNS):
+                    return c  # not 'X used a speech to say ...': a message says nothing, its sender does
         for c in cur.children:
             if c.dep_ == "nsubjpass":
                 # "is described as", "was reported": the subject is not the speaker; the agent is
@@ -706,7 +706,7 @@ def _resolve(ix: _DocIndex, tok_i: int, want: str, gender: str | None = None, no
         lab = ix.label_of(m)
         if want == "PERSON" and lab != "PERSON":
             return None
-        if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(m, lab, noun)):
+        if want == "ORG" and (lab not in ("ORG", "GPE", "NORP") or not _fits(m, lab, noun) or world_region(m.key)):
             return None
         if want == "GROUP" and not (lab == "NORP" or lab == "ORG" and ix.doc[m.tok_end - 1].tag_ in ("NNPS", "NNS")):
             return None
@@ -1007,7 +1007,8 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
     has_ment = any(ix.label_of(m) == "PERSON" for m in inner)  # 'the Tory leader' is still a person to find
     if definite and not has_ment and nl in ORG_NOUNS:
         # 'the Labour party' is the party it names, 'the US government' the country; 'the US firm' neither
-        named = [m for m in inner if ix.label_of(m) == "ORG" or nl in _GOV_NOUNS and ix.label_of(m) == "GPE"]
+        named = [m for m in inner if ix.label_of(m) == "ORG"
+                 or nl in _GOV_NOUNS and ix.label_of(m) == "GPE" and not world_region(m.key)]  # not 'the Caribbean island's government'
         if named:
             return phrase, named[-1]
         if inner and nl in _GOV_NOUNS:
@@ -1198,9 +1199,12 @@ def _named_next(ix: _DocIndex, subj: Token) -> Mention | None:
     nxt = _next_lead_sentence(ix, subj)
     if nxt is None:
         return None
-    first = next((t for t in nxt if not t.is_space and not t.is_punct), None)
-    m = ix.ment_by_tok.get(first.i) if first is not None else None
-    return m if m is not None and m.tok_start == first.i and ix.label_of(m) == "PERSON" else None
+    words = [t for t in nxt if not t.is_space and not t.is_punct]
+    k = 0
+    while k + 1 < len(words) and words[k].lower_ in HONORIFICS and words[k].i not in ix.ment_by_tok:
+        k += 1  # 'Dr Brian Gibbons, on his first full day in the job, ...' (the name tagged without its title)
+    m = ix.ment_by_tok.get(words[k].i) if words else None
+    return m if m is not None and m.tok_start == words[k].i and ix.label_of(m) == "PERSON" else None
 
 
 def _main_subject(sent) -> Token | None:
