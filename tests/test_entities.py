@@ -573,3 +573,10 @@ def test_a_one_word_person_written_only_after_the_is_a_description_or_no_person(
 def test_continents_and_world_regions_are_places_not_countries_only():
     labels = _labels("Sales rose in Europe, Asia and the Middle East, and in the East Midlands. South Africa grew too.")
     assert all(labels[n] == {"GPE"} for n in ("Europe", "Asia", "Middle East", "East Midlands", "South Africa"))
+
+
+def test_a_role_before_one_name_and_an_office_title_before_a_full_name_make_a_person():
+    labels = _labels("The awards will be held in London. R&B star Nelly has the new number one single. UK Prime Minister "
+                     "Tony Blair and South African President Thabo Mbeki are among the leaders. The deal creates a "
+                     "giant big enough to rival sector leader Omnicom.")
+    assert labels["Nelly"] == {"PERSON"} and labels["Thabo Mbeki"] == {"PERSON"} and "PERSON" not in labels["Omnicom"]

@@ -979,3 +979,19 @@ def test_a_description_after_the_is_no_name_and_he_goes_on_with_the_person():
                    'to have been impressed. But the 25-year-old Dubliner underlined his intention to stay. He added: '
                    '"It\'s nice to be linked with top clubs."')
     assert _by_text(rows, "nice to be linked")["speaker_name"] == "Richard Dunne"
+
+
+def test_a_company_spokesman_speaks_for_the_company_and_a_party_s_only_for_a_named_party():
+    rows = _quotes("A US man has been charged with hacking into computers at mobile phone firm T-Mobile. "
+                   "Mr Jacobsen tried at least twice to hack T-Mobile's network and took names and social security "
+                   "numbers of 400 customers, said a company spokesman.")
+    assert _by_text(rows, "tried at least twice")["speaker_name"] == "T-Mobile"
+    rows = _quotes("Slough Conservative Association has been placed on \"support status\", says a senior party "
+                   "spokesman.")
+    assert _by_text(rows, "support status")["speaker_name"] is None
+
+
+def test_at_pains_to_point_out_is_the_subject_s():
+    rows = _quotes("Jimmy Connors will coach British players. But Connors is at pains to point out that his interest "
+                   "goes well beyond any publicity stunt.")
+    assert _by_text(rows, "his interest goes well beyond")["speaker_name"] == "Jimmy Connors"

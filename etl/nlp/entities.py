@@ -246,14 +246,23 @@ _JOINERS = frozenset({"or", "v", "v.", "vs", "vs."})
 
 def _split_joined(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Two names the model ran into one across 'v' or 'or' ('Blackburn v Burnley', 'Arsenal or Sheffield
-    United') are two mentions; sides of a fixture in a sports report are teams."""
+    United'), or across 'and' when both are places or (in a sports report) clubs ('Everton and Arsenal'), are
+    two mentions; sides of a fixture in a sports report are teams."""
     out = []
+    sport = sports_report(doc)
+
+    def listed(a: int, b: int) -> bool:
+        name = doc[a:b].text
+        return name in places() or sport and name in club_names()
+
     for m in mentions:
-        k = next((k for k in range(m.tok_start + 1, m.tok_end - 1) if doc[k].lower_ in _JOINERS), None)
+        k = next((k for k in range(m.tok_start + 1, m.tok_end - 1) if doc[k].lower_ in _JOINERS
+                  or doc[k].lower_ == "and" and m.text not in places() and m.text not in known_organisations()
+                  and listed(m.tok_start, k) and listed(k + 1, m.tok_end)), None)  # 'Everton and Arsenal'
         if k is None or m.label in ("WORK_OF_ART", "LAW"):  # 'Spider-Man or Batman', 'Roe v Wade'
             out.append(m)
             continue
-        label = "ORG" if doc[k].lower_ != "or" and sports_report(doc) else m.label
+        label = "ORG" if doc[k].lower_ not in ("or", "and") and sport else m.label
         out += [span_mention(doc[m.tok_start : k], label, starts), span_mention(doc[k + 1 : m.tok_end], label, starts)]
     return out
 
@@ -915,12 +924,20 @@ _SHARED_ROLES = frozenset("""champion champions rival opponent challenger suppor
     representative delegate chief officer critic man woman veteran nominee""".split())
 
 
+# Offices written as a title before a name: 'South African President Thabo Mbeki' (tagged GPE).
+_OFFICE_TITLES = frozenset("president senator governor chancellor judge".split())
+
+
 def _role_before_name(doc: Doc, s: int, e: int) -> bool:
     """A person's role in lower case right before two or three capitalised words that name no place, club or
-    known organisation ('boss Graeme Souness', 'captain Fabien Pelous')."""
+    known organisation ('boss Graeme Souness', 'captain Fabien Pelous'), or before one such word it modifies
+    ('rapper Nelly', 'R&B star Usher'); an office's title before two or three ('President Thabo Mbeki')."""
     role, words = doc[s - 1], doc[s:e]
-    return role.is_lower and role.lower_ in PERSON_ROLE_NOUNS and role.lower_ not in _SHARED_ROLES \
-        and 2 <= len(words) <= 3 and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
+    lower_role = role.is_lower and role.lower_ in PERSON_ROLE_NOUNS and role.lower_ not in _SHARED_ROLES
+    title = role.is_title and role.lower_ in _OFFICE_TITLES
+    # 'sector leader Omnicom', 'market leader Nokia': a leader before one word is a firm or a team as often
+    one = len(words) == 1 and lower_role and role.lower_ != "leader" and role.dep_ == "compound" and role.head.i == s
+    return (lower_role or title) and (2 <= len(words) <= 3 or one) and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
         and words[-1].lower_ not in NAME_HEADS | FIRM_SUFFIXES | CLUB_WORDS \
         and not any(n in places() or n in club_names() or n in known_organisations() for n in (words.text, words[0].text))
 

@@ -419,6 +419,9 @@ def _subject_of(v: Token) -> Token | None:
         via_xcomp = cur.dep_ == "xcomp"
         if cur.dep_ == "pcomp" and cur.head.dep_ == "prep" and cur.head.head.tag_.startswith("VB"):
             cur = cur.head.head  # "X responded by saying ...", "X deflected questions before saying ..."
+        elif cur.dep_ == "acl" and any(c.lower_ == "to" and c.dep_ == "aux" for c in cur.children) \
+                and cur.head.dep_ == "pobj" and cur.head.head.dep_ == "prep" and cur.head.head.head.tag_.startswith("VB"):
+            cur = cur.head.head.head  # "X is at pains to point out ...", "X was in a position to confirm ..."
         elif cur.dep_ in ("advcl", "xcomp", "conj", "acl", "pcomp", "relcl", "acomp") and cur.head is not cur:
             if cur.dep_ == "relcl":
                 return cur.head
@@ -1091,7 +1094,19 @@ def _body_of_role(ix: _DocIndex, subj: Token) -> Mention | None:
                 or any(c.dep_ == "compound" for c in g.children):  # 'the supporters club' is another body
             continue
         return _resolve(ix, g.i, "ORG", noun=_noun_lemma(g))
-    return None
+    # 'a club spokesman', 'a company spokeswoman': the body its kind describes; a party's only when named a party
+    # (not 'Slough Conservative Association'); not a named body ('an All England club spokesperson'), a
+    # government's or the police's, which stay as written
+    kind = next((c for c in subj.children if c.dep_ == "compound" and c.i == subj.i - 1 and c.is_lower
+                 and not any(c.children) and _noun_lemma(c) in _SPEAKING_KINDS), None)
+    if kind is None:
+        return None
+    body = _resolve(ix, kind.i, "ORG", noun=_noun_lemma(kind))
+    named = body.key.lower().split() if body is not None else []
+    return body if body is not None and (kind.lower_ != "party" or "party" in named[1:]) else None
+
+
+_SPEAKING_KINDS = frozenset("club company firm team party".split())
 
 
 def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
