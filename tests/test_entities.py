@@ -580,3 +580,14 @@ def test_a_role_before_one_name_and_an_office_title_before_a_full_name_make_a_pe
                      "Tony Blair and South African President Thabo Mbeki are among the leaders. The deal creates a "
                      "giant big enough to rival sector leader Omnicom.")
     assert labels["Nelly"] == {"PERSON"} and labels["Thabo Mbeki"] == {"PERSON"} and "PERSON" not in labels["Omnicom"]
+
+
+def test_an_organisation_tagged_whole_once_is_whole_where_only_its_place_was_tagged():
+    text = ("UK Coal plunges into deeper loss\n\nShares in UK Coal have fallen after the mining group reported losses "
+            "had deepened to £51.6m in 2004 from £1.2m.\n\nThe UK's biggest coal producer blamed geological problems. "
+            "The South Yorkshire company, led by new chief executive Gerry Spindler, said it hoped to return to profit "
+            "in 2006. In early trade on Thursday, its shares were down 10% at 119 pence. UK Coal said it was making "
+            "\"significant progress\" in shaking up the business.")
+    m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
+    whole = m.filter(pl.col("text") == "UK Coal")
+    assert whole.height == 3 and set(whole["label"]) == {"ORG"}

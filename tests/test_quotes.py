@@ -995,3 +995,11 @@ def test_at_pains_to_point_out_is_the_subject_s():
     rows = _quotes("Jimmy Connors will coach British players. But Connors is at pains to point out that his interest "
                    "goes well beyond any publicity stunt.")
     assert _by_text(rows, "his interest goes well beyond")["speaker_name"] == "Jimmy Connors"
+
+
+def test_an_entrepreneur_and_a_think_tank_are_descriptions_of_the_names_before():
+    rows = _quotes("Andrew Fisher has sold space on his forehead. The entrepreneur said his mother was initially "
+                   "surprised. The OECD cut its growth predictions. However, the Paris-based economics think tank said "
+                   "it believed the global economy could still regain momentum.")
+    assert _by_text(rows, "his mother was initially surprised")["speaker_name"] == "Andrew Fisher"
+    assert _by_text(rows, "the global economy could still")["speaker_name"] == "OECD"

@@ -1175,7 +1175,30 @@ def _propagate(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Men
         forms.setdefault(toks[0], {}).setdefault(toks, m.label)
         if m.label == "PERSON" and len(toks) >= 2 and len(toks[-1]) >= 3 and toks[-1][:1].isupper():
             forms.setdefault(toks[-1], {}).setdefault(toks[-1:], "PERSON")
-    return _tag_where_missed(doc, mentions, forms, starts)
+    return _tag_where_missed(doc, _whole_names(doc, mentions, starts), forms, starts)
+
+
+def _whole_names(doc: Doc, mentions: list[Mention], starts: list[int]) -> list[Mention]:
+    """An organisation the model tagged whole somewhere ('UK Coal') is whole where it tagged only its place or
+    nationality and left the rest untagged ('Shares in UK Coal': 'UK' GPE, 'Coal' nothing)."""
+    names = {tuple(t.text for t in doc[m.tok_start : m.tok_end]) for m in mentions
+             if m.label == "ORG" and m.tok_end - m.tok_start >= 2}
+    if not names:
+        return mentions
+    by_start = {m.tok_start: m for m in mentions}
+    drop, added = set(), []
+    for m in mentions:
+        if m.label not in ("GPE", "NORP"):
+            continue
+        for toks in names:
+            j = m.tok_start + len(toks)
+            if len(toks) > m.tok_end - m.tok_start and tuple(t.text for t in doc[m.tok_start : j]) == toks \
+                    and all(not t.ent_type_ and t.tag_ in ("NNP", "NNPS") for t in doc[m.tok_end : j]) \
+                    and not any(k in by_start for k in range(m.tok_end, j)):
+                drop.add(id(m))
+                added.append(span_mention(doc[m.tok_start : j], "ORG", starts))
+                break
+    return with_added([m for m in mentions if id(m) not in drop], added) if drop else mentions
 
 
 def _tag_where_missed(doc: Doc, mentions: list[Mention], forms: dict[str, dict[tuple[str, ...], str]],

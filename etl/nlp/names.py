@@ -64,7 +64,7 @@ PERSON_ROLE_NOUNS = frozenset(
     supporter opponent rival challenger incumbent host anchor moderator reporter journalist columnist
     commentator historian billionaire mogul businessman congressman vice-president justice sheriff
     chief officer prosecutor investigator mp mep peer backbencher frontbencher councillor ally colleague
-    legend icon superstar""".split()
+    legend icon superstar entrepreneur dj""".split()
 )
 
 # Common English short forms of given names: "David" and "Dave" name the same person in one article.
