@@ -1003,3 +1003,13 @@ def test_an_entrepreneur_and_a_think_tank_are_descriptions_of_the_names_before()
                    "it believed the global economy could still regain momentum.")
     assert _by_text(rows, "his mother was initially surprised")["speaker_name"] == "Andrew Fisher"
     assert _by_text(rows, "the global economy could still")["speaker_name"] == "OECD"
+
+
+def test_a_name_right_after_its_role_speaks_however_parsed_and_a_title_starts_a_name_run_into_a_place():
+    rows = _quotes("Marcel Desailly insists there is no chance of history repeating itself.\n\nFormer Chelsea captain "
+                   "Desailly, who is now playing for Al-Gharafa in Qatar, says there is no comparison between that side "
+                   "and the current Blues team, who are top of the Premiership.")
+    assert _by_text(rows, "there is no comparison")["speaker_name"] == "Marcel Desailly"
+    rows = _quotes("Gordon Brown has agreed a debt deal. On top of the relief deal with Tanzania Mr Brown said the UK "
+                   "would make similar offers to 70 poorer nations around the world.")
+    assert _by_text(rows, "similar offers to 70 poorer nations")["speaker_name"] == "Gordon Brown"

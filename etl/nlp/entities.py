@@ -179,6 +179,9 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
             e = k
         if s >= e:
             continue
+        k = next((k for k in range(s + 1, e - 1) if doc[k].lower_ in PERSONAL_TITLES and doc[k].text[:1].isupper()), None)
+        if k is not None:
+            s, label = k, "PERSON"  # 'the deal with Tanzania Mr Brown said' (one ORG): the name starts at its title
         if label == "PERSON":
             s, e = _name_bounds(doc, s, e)
             if e - s > 2 and doc[s].lower_ in ("said", "says") and doc[s + 1].lower_ in TITLE_WORDS:

@@ -996,6 +996,11 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
                 am = ix.ment_by_tok.get(t.i)
                 if am is not None and ix.label_of(am) in names:
                     return phrase, _last_listed(ix, am)
+    after = ix.ment_by_tok.get(subj.i + 1)
+    if after is not None and after.tok_start == subj.i + 1 and ix.label_of(after) == "PERSON" \
+            and ix.doc[after.tok_end - 1].head.i == subj.i and _role_gender(subj) != "":
+        # 'Former Chelsea captain Desailly, who ..., says': the name right after its role, however parsed
+        return doc[phrase_start:after.tok_end].text, after
     of_body, holder = _role_of_body(ix, subj)
     if holder is not None:
         return phrase, holder  # 'Director of rugby Warren Gatland revealed', the name parsed as the complement
