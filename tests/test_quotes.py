@@ -1013,3 +1013,9 @@ def test_a_name_right_after_its_role_speaks_however_parsed_and_a_title_starts_a_
     rows = _quotes("Gordon Brown has agreed a debt deal. On top of the relief deal with Tanzania Mr Brown said the UK "
                    "would make similar offers to 70 poorer nations around the world.")
     assert _by_text(rows, "similar offers to 70 poorer nations")["speaker_name"] == "Gordon Brown"
+
+
+def test_the_trade_weekly_is_the_publication_named_before():
+    rows = _quotes("The number of British films produced in the UK fell 40% in 2004, Screen Daily has said. Twenty-seven "
+                   "British films were made in the UK last year, compared with 45 in 2003, according to the trade weekly.")
+    assert _by_text(rows, "Twenty-seven British films")["speaker_name"] == "Screen Daily"

@@ -129,7 +129,7 @@ ORG_NOUNS = frozenset(
     organisation organization union newspaper paper network channel broadcaster studio label
     league federation association board committee commission court police army body regulator watchdog
     giant conglomerate subsidiary consortium monopoly brokerage supermarket chain utility institute think-tank
-    magazine supplier distributor exporter tank""".split()
+    magazine supplier distributor exporter tank weekly tabloid broadsheet publication""".split()
 )
 
 
