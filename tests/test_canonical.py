@@ -353,3 +353,16 @@ def test_a_country_is_its_team_and_the_country_in_one_sports_report():
     assert france.filter(pl.col("start_char") == in_france)["label"].to_list() == ["GPE"], france
     assert set(france.filter(pl.col("start_char") != in_france)["label"]) == {"ORG"}, france
     assert france["entity_id"].n_unique() == 2, france
+
+
+def test_an_organisation_written_with_other_spacing_or_one_slip_is_one_and_numbered_names_stay_apart():
+    m = _mentions([("a", "JP Morgan", "ORG"), ("a", "JPMorgan", "ORG"), ("a", "Villarreal", "ORG"),
+                   ("a", "Villareal", "ORG"), ("b", "BBC Radio 1", "ORG"), ("b", "BBC Radio 2", "ORG"),
+                   ("b", "Media Lab Europe", "ORG"), ("b", "Media Lab Europa", "ORG"), ("c", "Nokia", "ORG"),
+                   ("c", "Nokias", "ORG")])
+    mw, _, _ = canonicalise(m, EMPTY)
+    ids = {(r["article_id"], r["text"]): r["entity_id"] for r in mw.iter_rows(named=True)}
+    assert ids[("a", "JP Morgan")] == ids[("a", "JPMorgan")] and ids[("a", "Villarreal")] == ids[("a", "Villareal")]
+    assert ids[("b", "BBC Radio 1")] != ids[("b", "BBC Radio 2")]
+    assert ids[("b", "Media Lab Europe")] == ids[("b", "Media Lab Europa")]
+    assert ids[("c", "Nokia")] != ids[("c", "Nokias")]  # too short to call a slip

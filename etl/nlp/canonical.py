@@ -298,6 +298,20 @@ def _doc_clusters(rows: list[tuple[str, str, str]], alias_table) -> dict[str, _C
             first = by_content.setdefault(content, c)
             if first is not c and c.votes.most_common(1)[0][0] == first.votes.most_common(1)[0][0]:
                 merged[id(c)] = first
+    # 'JP Morgan' and 'JPMorgan', 'Yuganskneftegas' and 'Yuganskneftgas': an organisation's name written
+    # with other spacing or one typing slip (names of eight letters or more) is one organisation
+    orgs = [(nk, c) for nk, c in by_key.items()
+            if c.fixed is None and c.votes and c.votes.most_common(1)[0][0] == "ORG"]
+    for i, (nk, c) in enumerate(orgs):
+        squashed = nk.replace(" ", "")
+        for nk2, c2 in orgs[:i]:
+            other = nk2.replace(" ", "")
+            # (a slip within words: not 'BBC Radio 1' and 'BBC Radio 2', nor 'EverQuest' and 'EverQuest 2')
+            if c2 is not c and id(c) not in merged and (
+                    squashed == other or min(len(squashed), len(other)) >= 8 and _one_edit(squashed, other)
+                    and len(nk.split()) == len(nk2.split()) and not any(ch.isdigit() for ch in nk + nk2)):
+                merged[id(c)] = c2
+                break
     for nk, c in list(by_key.items()):
         words = nk.split()
         target = None
