@@ -591,3 +591,11 @@ def test_an_organisation_tagged_whole_once_is_whole_where_only_its_place_was_tag
     m, _ = annotate(pl.DataFrame({"article_id": ["a"], "text": [text]}))
     whole = m.filter(pl.col("text") == "UK Coal")
     assert whole.height == 3 and set(whole["label"]) == {"ORG"}
+
+
+def test_a_city_tagged_an_organisation_outside_sport_is_a_place_unless_it_acts():
+    labels = _labels("BMW planned to make 100,000 Mini models a year at its vast Cowley factory on the outskirts of "
+                     "Oxford, but the target was quickly reached. "
+                     "UK house prices rose by 1.1% in December, the Halifax has said. Halifax said the average price "
+                     "of a house now stands at £162,086.")
+    assert labels["Oxford"] == {"GPE"} and labels["Halifax"] == {"ORG"}

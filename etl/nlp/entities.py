@@ -549,7 +549,7 @@ def _context_labels(doc: Doc, mentions: list[Mention], starts: list[int]) -> lis
     for m in mentions:
         if m.key in clubs:
             m.label = "ORG"  # 'United boss Sir Alex Ferguson' after 'Manchester United': the club
-    _place_labels(mentions)
+    _place_labels(doc, mentions, sport)
     orgs = {m.key for m in added} | {m.key for m in mentions if _named_like_a_firm(doc, m)}
     for m in mentions:
         if m.key in orgs or m.label not in ("ORG", "GPE", "LOC", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"):
@@ -828,7 +828,7 @@ def world_region(name: str) -> bool:
     return any(w not in _COMPASS for w in words) or len(words) >= 2
 
 
-def _place_labels(mentions: list[Mention]) -> None:
+def _place_labels(doc: Doc, mentions: list[Mention], sport: bool) -> None:
     """A country or city the model tagged as something else is a place: 'Glasgow' PERSON, 'Cyprus'
     PRODUCT, 'recognise Cyprus' ORG (a national side is an organisation by its use in a sports report,
     _teams_by_use and _team_cue, not by the model's tag: 'Russia's Maria Sharapova'). Kept as tagged: a
@@ -836,6 +836,9 @@ def _place_labels(mentions: list[Mention]) -> None:
     ('Lord Irvine'); a word of a person's name in the article ('Houston' after 'Whitney Houston')."""
     name_words = {w for m in mentions if m.label == "PERSON" and " " in m.key for w in m.key.split()}
     table = places()
+    acting = {m.key for m in mentions if m.label == "ORG" and (
+        doc[m.tok_end - 1].dep_ in ("nsubj", "nsubjpass", "poss") or _org_cue(doc, m)
+        or m.tok_start > 0 and doc[m.tok_start - 1].lower_ == "the" and doc[m.tok_end - 1].dep_ != "compound")}
     for m in mentions:
         kind = table.get(m.key)
         if m.label == "LOC" and (kind is not None or world_region(m.key)):
@@ -843,7 +846,7 @@ def _place_labels(mentions: list[Mention]) -> None:
             continue
         if kind is None or m.label in ("GPE", "LOC", "EVENT") or m.text != m.key or m.key in name_words:
             continue
-        if m.label != "ORG" or kind == "country":
+        if m.label != "ORG" or kind == "country" or not sport and m.key not in acting:
             m.label = "GPE"
 
 
