@@ -231,12 +231,13 @@ def _not_described(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """Without the one-word 'persons' the article writes after 'the' and never bare: descriptions ('the
     25-year-old Dubliner', 'the Welshman'), which the speaker rules resolve, and things the model took for
     people ('the Premiership', 'the Bernabeu', 'the Oscar'); 'the Bush administration' keeps its name."""
+    from .canonical import load_nicknames, norm  # canonical imports this module
+
     def described(m: Mention) -> bool:
         k = m.tok_start
         return m.tok_end - k == 1 and k > 0 \
             and (doc[k - 1].lower_ == "the" or any(c.dep_ == "det" and c.lower_ == "the" for c in doc[k].lefts)) \
             and not (m.tok_end < len(doc) and doc[m.tok_end].tag_ in ("NN", "NNS") and doc[k].head.i == m.tok_end)
-    from .canonical import load_nicknames, norm  # canonical imports this module
 
     bare = {m.key for m in mentions if not described(m)}
     bare |= {k.split()[-1] for k in bare if " " in k}  # 'the Laharrague try' after 'Julien Laharrague'
@@ -831,9 +832,12 @@ def world_region(name: str) -> bool:
 def _place_labels(doc: Doc, mentions: list[Mention], sport: bool) -> None:
     """A country or city the model tagged as something else is a place: 'Glasgow' PERSON, 'Cyprus'
     PRODUCT, 'recognise Cyprus' ORG (a national side is an organisation by its use in a sports report,
-    _teams_by_use and _team_cue, not by the model's tag: 'Russia's Maria Sharapova'). Kept as tagged: a
-    city tagged as an organisation (a club is named after its town); an event ('Wimbledon'); a titled name
-    ('Lord Irvine'); a word of a person's name in the article ('Houston' after 'Whitney Houston')."""
+    _teams_by_use and _team_cue, not by the model's tag: 'Russia's Maria Sharapova'), and so is a city tagged
+    as an organisation outside a sports report ('on the outskirts of Oxford') unless the article has it act,
+    own or take 'the' ('Halifax said', 'Halifax's index', 'the Halifax': the bank). A continent or world region
+    tagged LOC is a place too ('Europe', 'Middle East': the gold labels them GPE). Kept as tagged: a city
+    tagged as an organisation in a sports report (a club is named after its town); an event ('Wimbledon'); a
+    titled name ('Lord Irvine'); a word of a person's name in the article ('Houston' after 'Whitney Houston')."""
     name_words = {w for m in mentions if m.label == "PERSON" and " " in m.key for w in m.key.split()}
     table = places()
     acting = {m.key for m in mentions if m.label == "ORG" and (
@@ -842,7 +846,7 @@ def _place_labels(doc: Doc, mentions: list[Mention], sport: bool) -> None:
     for m in mentions:
         kind = table.get(m.key)
         if m.label == "LOC" and (kind is not None or world_region(m.key)):
-            m.label = "GPE"  # 'Europe', 'Middle East', 'East Midlands', 'Gibraltar': places, as the gold labels them
+            m.label = "GPE"
             continue
         if kind is None or m.label in ("GPE", "LOC", "EVENT") or m.text != m.key or m.key in name_words:
             continue
@@ -943,7 +947,8 @@ def _role_before_name(doc: Doc, s: int, e: int) -> bool:
     title = role.is_title and role.lower_ in _OFFICE_TITLES
     # 'sector leader Omnicom', 'market leader Nokia': a leader before one word is a firm or a team as often
     one = len(words) == 1 and lower_role and role.lower_ != "leader" and role.dep_ == "compound" and role.head.i == s
-    return (lower_role or title) and (2 <= len(words) <= 3 or one) and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
+    return (lower_role or title) and (2 <= len(words) <= 3 or one) \
+        and all(t.text[:1].isupper() and t.text.replace("-", "").isalpha() for t in words) \
         and words[-1].lower_ not in NAME_HEADS | FIRM_SUFFIXES | CLUB_WORDS \
         and not any(n in places() or n in club_names() or n in known_organisations() for n in (words.text, words[0].text))
 

@@ -1015,8 +1015,9 @@ def _speaker(ix: _DocIndex, subj: Token, said: tuple[int, int] | None = None) ->
     has_ment = any(ix.label_of(m) == "PERSON" for m in inner)  # 'the Tory leader' is still a person to find
     if definite and not has_ment and nl in ORG_NOUNS:
         # 'the Labour party' is the party it names, 'the US government' the country; 'the US firm' neither
+        # ... not a region ('the Caribbean island's government')
         named = [m for m in inner if ix.label_of(m) == "ORG"
-                 or nl in _GOV_NOUNS and ix.label_of(m) == "GPE" and not world_region(m.key)]  # not 'the Caribbean island's government'
+                 or nl in _GOV_NOUNS and ix.label_of(m) == "GPE" and not world_region(m.key)]
         if named:
             return phrase, named[-1]
         if inner and nl in _GOV_NOUNS:
@@ -1081,6 +1082,10 @@ def _one_of(subj: Token) -> str | None:
     return _noun_lemma(pobj) if pobj is not None and pobj.tag_ == "NNS" else None
 
 
+# Kinds of body whose spokesman speaks for the article's body of that kind ('a club spokesman').
+_SPEAKING_KINDS = frozenset("club company firm team party".split())
+
+
 def _body_of_role(ix: _DocIndex, subj: Token) -> Mention | None:
     """Whom a spokesman or source speaks for: the person named ('a spokesman for Mr Blair') or the body
     described ('a spokesman for the club', 'a senior source at the firm', 'a source close to the party'). A
@@ -1109,9 +1114,6 @@ def _body_of_role(ix: _DocIndex, subj: Token) -> Mention | None:
     body = _resolve(ix, kind.i, "ORG", noun=_noun_lemma(kind))
     named = body.key.lower().split() if body is not None else []
     return body if body is not None and (kind.lower_ != "party" or "party" in named[1:]) else None
-
-
-_SPEAKING_KINDS = frozenset("club company firm team party".split())
 
 
 def _author_of(ix: _DocIndex, noun: Token) -> Mention | None:
