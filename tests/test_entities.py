@@ -599,3 +599,8 @@ def test_a_city_tagged_an_organisation_outside_sport_is_a_place_unless_it_acts()
                      "UK house prices rose by 1.1% in December, the Halifax has said. Halifax said the average price "
                      "of a house now stands at £162,086.")
     assert labels["Oxford"] == {"GPE"} and labels["Halifax"] == {"ORG"}
+
+
+def test_awards_cups_and_championships_are_events_not_organisations():
+    labels = _labels("Britain will face the Netherlands in the Davis Cup before the European Indoor Championships.")
+    assert labels["Davis Cup"] == {"EVENT"} and labels["European Indoor Championships"] == {"EVENT"}

@@ -224,7 +224,16 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _lineups(doc, _context_labels(doc, out, starts), starts)
     if any(labels.get(id(m)) != m.label for m in out):
         out = _propagate(doc, out, starts)
-    return _not_described(doc, _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts))
+    out = _not_described(doc, _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts))
+    for m in out:
+        if m.label in _NOT_EVENT_LABELS and m.key.split()[-1].lower() in EVENT_WORDS:
+            m.label = "EVENT"  # 'Academy Awards', 'Davis Cup', 'European Indoor Championships': no organisation
+    return out
+
+
+# Last words of the names of awards and competitions, which the model tags as organisations or people.
+EVENT_WORDS = frozenset("award awards prize prizes cup trophy championship championships festival olympics".split())
+_NOT_EVENT_LABELS = frozenset({"ORG", "PERSON", "GPE", "FAC", "WORK_OF_ART", "PRODUCT", "LOC"})
 
 
 def _not_described(doc: Doc, mentions: list[Mention]) -> list[Mention]:
