@@ -1019,3 +1019,11 @@ def test_the_trade_weekly_is_the_publication_named_before():
     rows = _quotes("The number of British films produced in the UK fell 40% in 2004, Screen Daily has said. Twenty-seven "
                    "British films were made in the UK last year, compared with 45 in 2003, according to the trade weekly.")
     assert _by_text(rows, "Twenty-seven British films")["speaker_name"] == "Screen Daily"
+
+
+def test_a_fragment_opened_mid_sentence_and_never_closed_ends_with_its_sentence():
+    text = ('Ms Hutt defended her record, saying waiting times were "only 10% of the health agenda. Dr Gibbons, who '
+            'was a GP, said staff wanted a period of consolidation after "tremendous change and reform". "We are '
+            'pleased. It is a good day," he added.')
+    assert [text[cs:ce] for _, _, cs, ce in find_quote_spans(text)] == [
+        "only 10% of the health agenda.", "tremendous change and reform", "We are pleased. It is a good day,"]

@@ -221,7 +221,13 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
             prv2 = text[i - 2 : i]
             if r == "open" and text[i] == STRAIGHT and len(prv2) == 2 and prv2[0] in ".!?" and prv2[1] == " ":
                 continue  # '... situations. "But this ...': a new paragraph of the same quote, run on
-            if r in ("close", "amb") or (r == "open" and text[i] == STRAIGHT):
+            end = _fragment_end(text, open_at, i) if r == "open" else None
+            if end is not None:
+                # 'lists were "only 10% of the agenda. Dr Gibbons ... after "tremendous change"': a fragment opened
+                # mid-sentence and never closed ends with its sentence, and this mark opens the next quote
+                spans.append((open_at, end, open_at + open_w, end))
+                open_at, open_w, para_from = i, w, i
+            elif r in ("close", "amb") or (r == "open" and text[i] == STRAIGHT):
                 spans.append((open_at, i, open_at + open_w, i))
                 open_at = None
                 # 'citizen."Two': one mark closes a quote and opens the next
@@ -244,6 +250,21 @@ def find_quote_spans(text: str) -> list[tuple[int, int, int, int]]:
         if ce - cs >= 1 and _WORD.search(text, cs, ce):
             out.append((om, cm, cs, ce))
     return out
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?](?=\s+[A-Z])")
+
+
+def _fragment_end(text: str, open_at: int, i: int) -> int | None:
+    """Where a quote opened after a lower-case word (a fragment inside a sentence) and still open at the opening
+    mark at i ends: after the first sentence end between them; None when it opened a sentence or none ends."""
+    k = open_at - 1
+    while k >= 0 and text[k] in " \t\u00a0":
+        k -= 1
+    if k < 0 or not text[k].islower():
+        return None
+    m = _SENTENCE_BREAK.search(text, open_at, i)
+    return m.end() if m is not None else None
 
 
 # ----------------------------------------------------------------------------------------------
