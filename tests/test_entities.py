@@ -604,3 +604,10 @@ def test_a_city_tagged_an_organisation_outside_sport_is_a_place_unless_it_acts()
 def test_awards_cups_and_championships_are_events_not_organisations():
     labels = _labels("Britain will face the Netherlands in the Davis Cup before the European Indoor Championships.")
     assert labels["Davis Cup"] == {"EVENT"} and labels["European Indoor Championships"] == {"EVENT"}
+
+
+def test_acronyms_of_things_are_no_organisations():
+    labels = _labels("Trading closed at 1600 GMT. The RFID tags and MMS messages are new, Vodafone said. "
+                     "Andy Ram won the doubles.")
+    assert "GMT" not in labels and "RFID" not in labels and "MMS" not in labels
+    assert labels["Vodafone"] == {"ORG"} and labels["Andy Ram"] == {"PERSON"}

@@ -58,6 +58,10 @@ JUNK = frozenset(
     """comments comment share advertisement related read more click here email print copyright
     photo video getty images reuters/ ap/ afp/ image caption""".split()
 ) | WEEKDAYS_MONTHS
+# Acronyms of things, not organisations, that the model tags ORG ('GMT' 33 times in the corpus, 'RFID', 'MMS').
+THING_ACRONYMS = frozenset("""gmt bst est cet rfid dvd dvds cd cds lp ep tv pc pcs ps2 psp iptv dtt mms sms gprs 3g 4g hd hdtv
+    mp3 gdp gnp vat ceo cfo aids hiv sars dna it id pda pdas usb voip ip lcd gps ram cpu dsl adsl isp url html p2p pvr
+    vod drm wifi wi-fi""".split())
 TITLE_ONLY = (TITLE_WORDS - frozenset(
     "us u.s. un u.n. eu uk british american russian french german labour conservative liberal "
     "democrat democratic republican tory tories".split()
@@ -206,7 +210,7 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
         span = doc[s:e]
         text = span.text
         low = text.lower()
-        if not _HAS_ALPHA.search(text) or low in JUNK or len(text) < 2:
+        if not _HAS_ALPHA.search(text) or low in JUNK or len(text) < 2 or low in THING_ACRONYMS and not text.istitle():
             continue
         if e - s == 1 and (low in TITLE_ONLY or doc[s].is_lower):
             continue
