@@ -604,6 +604,8 @@ def test_a_city_tagged_an_organisation_outside_sport_is_a_place_unless_it_acts()
 def test_awards_cups_and_championships_are_events_not_organisations():
     labels = _labels("Britain will face the Netherlands in the Davis Cup before the European Indoor Championships.")
     assert labels["Davis Cup"] == {"EVENT"} and labels["European Indoor Championships"] == {"EVENT"}
+    labels = _labels("Hilary Swank won her second Oscar for her role. The R&B singer Usher won three Grammys.")
+    assert labels["Oscar"] == {"EVENT"} and "R&B" not in labels
 
 
 def test_acronyms_of_things_are_no_organisations():
