@@ -613,3 +613,10 @@ def test_acronyms_of_things_are_no_organisations():
                      "Andy Ram won the doubles.")
     assert "GMT" not in labels and "RFID" not in labels and "MMS" not in labels
     assert labels["Vodafone"] == {"ORG"} and labels["Andy Ram"] == {"PERSON"}
+
+
+def test_a_name_a_work_or_product_noun_introduces_is_a_work_or_a_product():
+    labels = _labels("Jamie Foxx won for his role in the film Ray, about Ray Charles. Ray has taken $75m. Apple "
+                     "released its browser Safari.")
+    assert labels["Ray"] == {"WORK_OF_ART"} and labels["Ray Charles"] == {"PERSON"}
+    assert labels["Safari"] == {"PRODUCT"} and labels["Jamie Foxx"] == {"PERSON"}

@@ -228,11 +228,40 @@ def doc_mentions(doc: Doc, starts: list[int] | None = None) -> list[Mention]:
     out = _lineups(doc, _context_labels(doc, out, starts), starts)
     if any(labels.get(id(m)) != m.label for m in out):
         out = _propagate(doc, out, starts)
-    out = _not_described(doc, _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts))
+    out = _works(doc, _not_described(doc, _link_acronyms(doc, _firm_short_forms(doc, out, starts), starts)))
     for m in out:
         if m.label in _NOT_EVENT_LABELS and (m.key.split()[-1].lower() in EVENT_WORDS or m.key.lower() in EVENT_NAMES):
             m.label = "EVENT"  # 'Academy Awards', 'Davis Cup', 'European Indoor Championships': no organisation
     return out
+
+
+# Nouns of works and products: written right before a name, they say what it names ('the film Vera Drake',
+# 'the browser Firefox'), which the model often tags as a person or an organisation.
+WORK_NOUNS = frozenset("""film movie biopic album single song track book novel memoir musical play opera show sitcom
+    series drama documentary game""".split())
+PRODUCT_NOUNS = frozenset("browser console handset robot chip software".split())
+
+
+def _works(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """Names a work or product noun right before introduces ('hit film Ray', 'the robot Asimo') are works of art or
+    products wherever the article writes them."""
+    kinds = {}
+    sport = sports_report(doc)  # 'the other Group B game Cameroon's Sable Batie'
+    for m in mentions:
+        prev = doc[m.tok_start - 1] if m.tok_start > 0 else None
+        if prev is None or m.key in places() or sport and prev.lower_ == "game":
+            continue
+        root = doc[m.tok_start : m.tok_end].root
+        if prev.is_lower and m.label in ("PERSON", "ORG", "GPE", "FAC", "NORP") and (
+                prev.dep_ in ("compound", "nmod", "appos") and m.tok_start <= prev.head.i < m.tok_end
+                or root.dep_ == "appos" and root.head.i == prev.i):
+            kind = "WORK_OF_ART" if prev.lower_ in WORK_NOUNS else "PRODUCT" if prev.lower_ in PRODUCT_NOUNS else None
+            if kind is not None:
+                kinds.setdefault(m.key, kind)
+    for m in mentions:
+        if m.key in kinds and m.label in ("PERSON", "ORG", "GPE", "FAC", "NORP"):
+            m.label = kinds[m.key]
+    return mentions
 
 
 # Last words of the names of awards and competitions, which the model tags as organisations or people.
