@@ -1027,3 +1027,10 @@ def test_a_fragment_opened_mid_sentence_and_never_closed_ends_with_its_sentence(
             'pleased. It is a good day," he added.')
     assert [text[cs:ce] for _, _, cs, ce in find_quote_spans(text)] == [
         "only 10% of the health agenda.", "tremendous change and reform", "We are pleased. It is a good day,"]
+
+
+def test_a_fragment_in_what_someone_asked_another_to_do_is_the_asker_s():
+    rows = _quotes('Yukos asked the Houston court to order Russia to arbitration so that it can press claims for '
+                   'billions of dollars in damages over a "campaign of illegal, discriminatory and disproportionate" '
+                   'tax claims.')
+    assert _by_text(rows, "campaign of illegal")["speaker_name"] == "Yukos"

@@ -1529,6 +1529,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], person_keys: dict[str, str
             depth = _depth_below(first, t)
             cands.append((depth is None, depth or 0, dist, i))
         cue_tok = doc[min(cands)[-1]] if cands else None
+        if cue_tok is not None and cue_tok.dep_ == "xcomp" and cue_tok.lower_ not in INDIRECT_FORMS \
+                and _is_cue(cue_tok.head) and any(c.dep_ == "dobj" for c in cue_tok.head.children):
+            # 'Yukos asked the court to order Russia to arbitration over a "campaign of ..."': the request is
+            # what the asker says; the court has ordered nothing ('urged him to admit he had ...' keeps its clause)
+            cue_tok = cue_tok.head
         # 'Saumil Nanavati said, "This radio player is ..."': a whole sentence quoted after its verb
         verb = before[:-1].split()[-1:]
         after_verb = before.endswith(",") and text[cs : cs + 1].isupper() and bool(verb) and verb[0].lower() in SPEECH_FORMS
