@@ -366,3 +366,11 @@ def test_an_organisation_written_with_other_spacing_or_one_slip_is_one_and_numbe
     assert ids[("b", "BBC Radio 1")] != ids[("b", "BBC Radio 2")]
     assert ids[("b", "Media Lab Europe")] == ids[("b", "Media Lab Europa")]
     assert ids[("c", "Nokia")] != ids[("c", "Nokias")]  # too short to call a slip
+
+
+def test_a_titled_surname_does_not_join_another_article_s_full_name_of_the_other_sex():
+    m = _mentions([("a", "Stuart Pearce", "PERSON"), ("b", "Mrs Pearce", "PERSON"),
+                   ("c", "Tony Blair", "PERSON"), ("d", "Mr Blair", "PERSON")])
+    m = m.with_columns(pl.col("key").str.replace(r"^Mrs? ", ""))  # keys without the title, as annotate() gives them
+    named = _canonical_names(m)
+    assert named[("b", "Mrs Pearce")] != "Stuart Pearce" and named[("d", "Mr Blair")] == "Tony Blair"

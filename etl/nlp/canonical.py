@@ -194,6 +194,15 @@ def _misspelt_surname_of(c: _Cluster, full_names: list[_Cluster]) -> dict[int, _
     return out if len(out) == 1 else {}
 
 
+def _other_gender(c: _Cluster, full: str) -> bool:
+    """A titled surname ('Mr Bush') and a full name of the other sex's given name ('kate bush') in another article
+    are not one person."""
+    titled = {title_gender_of(t) for t in c.titles} - {None}
+    first = full.split()[0] if full.split() else ""
+    gender = name_gender(first) or census_gender(first)
+    return bool(titled and gender and gender not in titled)
+
+
 def _bare_surname(c: _Cluster) -> bool:
     """A cluster written only as a surname: one word, one hyphenated word ('Betts-Green', which norm() splits
     in two), or a word with its particles ('da Silva')."""
@@ -507,7 +516,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             last = _surname_key(name)
             fulls = batch_last.get((last, "PERSON"), set())
             kfull = known_last.get((last, "PERSON"), set())
-            if len(fulls) == 1 and not (kfull - {entity_id_for(next(iter(fulls)), "PERSON")}):
+            if len(fulls) == 1 and not (kfull - {entity_id_for(next(iter(fulls)), "PERSON")}) \
+                    and not _other_gender(c, next(iter(fulls))):
                 full = next(iter(fulls))
                 eid = entity_id_for(full, "PERSON")
             elif not fulls and len(kfull) == 1:
