@@ -516,9 +516,8 @@ def canonicalise(mentions: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFr
             last = _surname_key(name)
             fulls = batch_last.get((last, "PERSON"), set())
             kfull = known_last.get((last, "PERSON"), set())
-            if len(fulls) == 1 and not (kfull - {entity_id_for(next(iter(fulls)), "PERSON")}) \
-                    and not _other_gender(c, next(iter(fulls))):
-                full = next(iter(fulls))
+            full = next(iter(fulls)) if len(fulls) == 1 else None
+            if full is not None and not (kfull - {entity_id_for(full, "PERSON")}) and not _other_gender(c, full):
                 eid = entity_id_for(full, "PERSON")
             elif not fulls and len(kfull) == 1:
                 eid = next(iter(kfull))
